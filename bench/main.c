@@ -1,0 +1,133 @@
+/* main.c: the vmbench CLI: dispatches subcommands; the only place that prints errors
+ * and picks the exit status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "bench/run.h"
+#include "vmbench/host.h"
+#include "vmbench/util.h"
+
+static int wants_help(int argc, char **argv, const char *cmd, struct vmb_error *err)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "vmbench %s: unexpected argument '%s' (see vmbench %s --help)",
+		                     cmd, argv[i], cmd);
+	}
+	return 0;
+}
+
+int vmb_cmd_list(int argc, char **argv, struct vmb_error *err)
+{
+	int h = wants_help(argc, argv, "list", err);
+
+	if (h < 0)
+		return -1;
+	if (h) {
+		printf("usage: vmbench list\n\n"
+		       "Lists the suites and their workloads (with parameters and defaults at\n"
+		       "--scale 1), and the runners with whether each can work on this host;\n"
+		       "for a runner that cannot, the reason and what to do.\n");
+		return 0;
+	}
+	printf("suites:\n");
+	for (const char *const *s = vmb_suites(); *s; s++) {
+		printf("  %-10s", *s);
+		for (unsigned i = 0; i < vmb_workload_count; i++)
+			if (strcmp(vmb_workloads[i]->suite, *s) == 0)
+				printf(" %s", vmb_workloads[i]->name);
+		printf("\n");
+	}
+	printf("  %-10s every suite above but selftest\n\nworkloads:\n", "all");
+	for (unsigned i = 0; i < vmb_workload_count; i++) {
+		const struct vmb_workload *w = vmb_workloads[i];
+		printf("  %-11s [%s] %s\n", w->name, w->suite, w->summary);
+		for (unsigned p = 0; p < vmb_workload_nparams(w); p++)
+			printf("      %s=%llu%s  %s\n", w->params[p].name,
+			       (unsigned long long)w->params[p].def,
+			       w->params[p].scaled ? " (scaled)" : "", w->params[p].help);
+	}
+	printf("\nrunners:\n");
+	for (unsigned i = 0; i < vmb_runner_count; i++) {
+		char why[256] = "";
+		const struct vmb_runner *r = vmb_runners[i];
+		int ok = r->probe(why, sizeof(why)) == 0;
+		printf("  %-10s %-11s %s\n", r->name, ok ? "available" : "unavailable", r->summary);
+		if (!ok)
+			printf("  %-10s %-11s why: %s\n", "", "", why);
+	}
+	return 0;
+}
+
+int vmb_cmd_doctor(int argc, char **argv, struct vmb_error *err)
+{
+	struct vmb_probe p[VMB_MAX_PROBES];
+	int h = wants_help(argc, argv, "doctor", err);
+
+	if (h < 0)
+		return -1;
+	if (h) {
+		printf("usage: vmbench doctor\n\n"
+		       "Checks what this host offers vmbench, one line each: KVM, user "
+		       "namespaces,\n"
+		       "cgroups (v1, v2 or hybrid, and controllers), PAPI and its hardware\n"
+		       "counters, the hwloc topology, gnuplot. Each line says ok or missing, with\n"
+		       "the reason and what to do. The same facts go into every results.json.\n"
+		       "Exit status 0: doctor only reports.\n");
+		return 0;
+	}
+	unsigned n = vmb_host_probe_all(p);
+	for (unsigned i = 0; i < n; i++) {
+		printf("%-8s %-18s %s\n", p[i].ok ? "ok" : "missing", p[i].what, p[i].detail);
+		if (!p[i].ok && p[i].hint[0])
+			printf("%-8s %-18s fix: %s\n", "", "", p[i].hint);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*fn)(int, char **, struct vmb_error *);
+	} cmds[] = {{"run", vmb_cmd_run}, {"list", vmb_cmd_list}, {"doctor", vmb_cmd_doctor}};
+	struct vmb_error err = {0};
+
+	if (argc < 2) {
+		vmb_cli_usage(stderr);
+		return VMB_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		vmb_cli_usage(stdout);
+		return VMB_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("vmbench %s (%s)\n", VMB_VERSION, "see results.json for the commit");
+		return VMB_EXIT_OK;
+	}
+	for (size_t i = 0; i < VMB_ARRAY_SIZE(cmds); i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		if (cmds[i].fn(argc - 1, argv + 1, &err) == 0)
+			return VMB_EXIT_OK;
+		fprintf(stderr, "vmbench %s: %s\n", cmds[i].name, err.msg);
+		switch (err.kind) {
+		case VMB_ERR_USAGE:
+			return VMB_EXIT_USAGE;
+		case VMB_ERR_INTERRUPTED: {
+			int sig = vmb_signals_pending();
+			return 128 + (sig ? sig : 2);
+		}
+		case VMB_ERR_NONE:
+		case VMB_ERR_FAIL:
+		default:
+			return VMB_EXIT_FAILED;
+		}
+	}
+	fprintf(stderr, "vmbench: unknown command '%s' (run, list, doctor; see vmbench --help)\n",
+	        argv[1]);
+	return VMB_EXIT_USAGE;
+}

@@ -1,0 +1,497 @@
+/* run.c: `vmbench run`: plans the cases, runs every instance, and keeps results.json
+ * current on disk after each one. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bench/run.h"
+#include "vmbench/report.h"
+#include "vmbench/host.h"
+#include "vmbench/results.h"
+#include "vmbench/util.h"
+#include "version.h"
+
+struct run_state {
+	const struct vmb_run_opts *o;
+	struct vmb_case *cases;
+	int ncases;
+	json_t *root;
+	json_t *jcases;
+	char dir[PATH_MAX - 64];
+	char logs[PATH_MAX - 32];
+	char scratch[64];
+	char agent[PATH_MAX];
+	struct vmb_placement place;
+	uint64_t t_start;
+	unsigned total, done; /* instances planned and finished */
+	uint64_t instance_ns; /* time spent in finished instances */
+	bool tty;
+	int failed_cases;
+};
+
+static int find_agent(char *out, size_t len, struct vmb_error *err)
+{
+	const char *env = getenv("VMBENCH_AGENT");
+	vmb_autofree char *self = vmb_self_dir();
+	const char *rel[] = {"vmbench-agent", "../workloads/vmbench-agent",
+	                     "../libexec/vmbench/vmbench-agent"};
+
+	if (env && *env) {
+		if (access(env, X_OK) < 0)
+			return vmb_error_sys(err, errno, "VMBENCH_AGENT=%s", env);
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	for (size_t i = 0; self && i < VMB_ARRAY_SIZE(rel); i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s", self, rel[i]);
+		if (access(path, X_OK) == 0 && realpath(path, out))
+			return 0;
+	}
+	return vmb_error_set(err, VMB_ERR_FAIL,
+	                     "cannot find vmbench-agent beside %s; set VMBENCH_AGENT",
+	                     self ? self : "this program");
+}
+
+static void default_out(char *buf, size_t len)
+{
+	char stamp[32];
+	uint64_t now = vmb_wall_ns();
+
+	vmb_iso8601(now, stamp, sizeof(stamp));
+	/* 2026-11-27T16:51:55.123Z -> 20261127T165155Z */
+	snprintf(buf, len, "results/%.4s%.2s%.2sT%.2s%.2s%.2sZ-%d", stamp, stamp + 5, stamp + 8,
+	         stamp + 11, stamp + 14, stamp + 17, (int)getpid());
+}
+
+/* Makes the run's directory; it must not exist, so nothing is overwritten. */
+static int make_out_dir(struct run_state *s, struct vmb_error *err)
+{
+	if (s->o->out)
+		snprintf(s->dir, sizeof(s->dir), "%s", s->o->out);
+	else
+		default_out(s->dir, sizeof(s->dir));
+	if (vmb_mkdir_parents(s->dir, err) < 0) {
+		err->kind = VMB_ERR_USAGE;
+		return vmb_error_prefix(err, "--out %s", s->dir);
+	}
+	if (mkdir(s->dir, 0755) < 0) {
+		if (errno == EEXIST)
+			return vmb_error_set(err, VMB_ERR_USAGE,
+			                     "--out %s: already exists; vmbench never overwrites "
+			                     "results, choose a new directory",
+			                     s->dir);
+		vmb_error_sys(err, errno, "--out %s: cannot create the results directory", s->dir);
+		err->kind = VMB_ERR_USAGE;
+		return -1;
+	}
+	snprintf(s->logs, sizeof(s->logs), "%s/logs", s->dir);
+	if (mkdir(s->logs, 0755) < 0)
+		return vmb_error_sys(err, errno, "mkdir %s", s->logs);
+	return 0;
+}
+
+static json_t *config_json(struct run_state *s)
+{
+	json_t *suites = json_array(), *runners = json_array();
+
+	for (unsigned i = 0; i < s->o->nsuites; i++)
+		json_array_append_new(suites, json_string(s->o->suites[i]));
+	for (unsigned i = 0; i < s->o->nrunners; i++)
+		json_array_append_new(runners, json_string(s->o->runners[i]->name));
+	return json_pack("{s:o, s:o, s:i, s:i, s:I, s:f, s:f, s:O, s:s}", "suites", suites,
+	                 "runners", runners, "reps", (int)s->o->reps, "warmup", (int)s->o->warmup,
+	                 "seed", (json_int_t)s->o->seed, "scale", s->o->scale, "timeout_s",
+	                 s->o->timeout_s, "placement", s->place.desc, "agent", s->agent);
+}
+
+/* Workload parameters after --scale and --param, as passed to the agent. */
+static void case_params(const struct vmb_run_opts *o, const struct vmb_workload *w, uint64_t *val)
+{
+	for (unsigned i = 0; i < vmb_workload_nparams(w); i++)
+		val[i] = vmb_param_value(o, w, i);
+}
+
+static json_t *case_json(struct run_state *s, const struct vmb_case *c)
+{
+	uint64_t val[VMB_MAX_PARAMS];
+	json_t *params = json_object();
+
+	case_params(s->o, c->workload, val);
+	for (unsigned i = 0; i < vmb_workload_nparams(c->workload); i++)
+		json_object_set_new(params, c->workload->params[i].name,
+		                    json_integer((json_int_t)val[i]));
+	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:[]}", "workload", c->workload->name,
+	                      "suite", c->workload->suite, "runner", c->runner->name, "params",
+	                      params, "status", c->skip_reason ? "skipped" : "pending", "samples");
+	if (c->skip_reason)
+		json_object_set_new(j, "reason", json_string(c->skip_reason));
+	return j;
+}
+
+/* What the results do not contain, and why: skipped runners and every
+ * counter PAPI could not provide. */
+static void update_not_measured(struct run_state *s)
+{
+	json_t *list = json_array(), *seen = json_object(), *c, *smp;
+	size_t i, j;
+
+	json_array_foreach(s->jcases, i, c)
+	{
+		const char *reason = json_string_value(json_object_get(c, "reason"));
+		const char *st = json_string_value(json_object_get(c, "status"));
+		char what[128];
+		snprintf(what, sizeof(what), "runner %s",
+		         json_string_value(json_object_get(c, "runner")));
+		if (st && strcmp(st, "skipped") == 0 && reason && !json_object_get(seen, what)) {
+			json_object_set_new(seen, what, json_true());
+			json_array_append_new(list,
+			                      json_pack("{s:s, s:s}", "what", what, "why", reason));
+		}
+		json_array_foreach(json_object_get(c, "samples"), j, smp)
+		{
+			const char *name;
+			json_t *v;
+			json_object_foreach(
+			        json_object_get(json_object_get(smp, "agent"), "counters"), name, v)
+			{
+				const char *why =
+				        json_string_value(json_object_get(v, "unavailable"));
+				snprintf(what, sizeof(what), "counter %s", name);
+				if (why && !json_object_get(seen, what)) {
+					json_object_set_new(seen, what, json_true());
+					json_array_append_new(list, json_pack("{s:s, s:s}", "what",
+					                                      what, "why", why));
+				}
+			}
+		}
+	}
+	json_decref(seen);
+	json_object_set_new(s->root, "not_measured", list);
+}
+
+static int save(struct run_state *s, struct vmb_error *err)
+{
+	update_not_measured(s);
+	return vmb_results_save(s->root, s->dir, err);
+}
+
+static int begin(struct run_state *s, int argc, char **argv, struct vmb_error *err)
+{
+	char when[32];
+	json_t *cmd = json_array();
+
+	json_array_append_new(cmd, json_string(program_invocation_name));
+	for (int i = 0; i < argc; i++)
+		json_array_append_new(cmd, json_string(argv[i]));
+	vmb_iso8601(vmb_wall_ns(), when, sizeof(when));
+	s->jcases = json_array();
+	for (int i = 0; i < s->ncases; i++)
+		json_array_append_new(s->jcases, case_json(s, &s->cases[i]));
+	s->root = json_pack("{s:i, s:s, s:{s:s, s:s}, s:o, s:s, s:n, s:s, s:o, s:o, s:O}",
+	                    "schema_version", VMB_SCHEMA_VERSION, "run_id",
+	                    strrchr(s->dir, '/') ? strrchr(s->dir, '/') + 1 : s->dir, "vmbench",
+	                    "version", VMB_VERSION, "commit", VMB_COMMIT, "command_line", cmd,
+	                    "started_at", when, "ended_at", "status", "running", "host",
+	                    vmb_host_describe(), "config", config_json(s), "cases", s->jcases);
+	return s->root ? save(s, err) : vmb_error_set(err, VMB_ERR_FAIL, "building results");
+}
+
+static json_t *rusage_json(const struct vmb_instance *inst)
+{
+	const struct rusage *r = &inst->rusage;
+	json_t *exit = json_object();
+
+	if (inst->signalled)
+		json_object_set_new(exit, "signal", json_integer(inst->term_signal));
+	else if (inst->exited)
+		json_object_set_new(exit, "code", json_integer(inst->exit_code));
+	json_object_set_new(exit, "timed_out", json_boolean(inst->timed_out));
+	return json_pack(
+	        "{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "exit", exit, "rusage", "user_ns",
+	        (json_int_t)r->ru_utime.tv_sec * 1000000000 + r->ru_utime.tv_usec * 1000, "sys_ns",
+	        (json_int_t)r->ru_stime.tv_sec * 1000000000 + r->ru_stime.tv_usec * 1000,
+	        "maxrss_kib", (json_int_t)r->ru_maxrss, "minflt", (json_int_t)r->ru_minflt,
+	        "majflt", (json_int_t)r->ru_majflt, "nvcsw", (json_int_t)r->ru_nvcsw, "nivcsw",
+	        (json_int_t)r->ru_nivcsw);
+}
+
+static json_t *record_of_type(json_t *records, const char *type)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(records, i, r)
+	{
+		const char *t = json_string_value(json_object_get(r, "type"));
+		if (t && strcmp(t, type) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+/* The checksum every ok sample of this workload must match (the first one
+ * seen, on whichever runner): the same binary doing the same work. */
+static const char *reference_checksum(struct run_state *s, const char *workload)
+{
+	size_t i, j;
+	json_t *c, *smp;
+
+	json_array_foreach(s->jcases, i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) != 0)
+			continue;
+		json_array_foreach(json_object_get(c, "samples"), j, smp)
+		{
+			const char *sum = json_string_value(
+			        json_object_get(json_object_get(smp, "agent"), "checksum"));
+			const char *st = json_string_value(json_object_get(smp, "status"));
+			if (sum && st && strcmp(st, "ok") == 0)
+				return sum;
+		}
+	}
+	return NULL;
+}
+
+static json_t *sample_json(struct run_state *s, const struct vmb_case *c, struct vmb_instance *inst,
+                           unsigned rep, bool warmup, int rc, struct vmb_error *err,
+                           const char *log)
+{
+	json_t *smp = rusage_json(inst);
+	json_t *ready = record_of_type(inst->records, "ready");
+	json_t *result = record_of_type(inst->records, "result");
+
+	/* exit status and rusage belong with the runner's host-side figures */
+	json_object_update(inst->host, smp);
+	json_object_clear(smp);
+	json_object_set(smp, "host", inst->host);
+	json_object_set_new(smp, "rep", json_integer(rep));
+	json_object_set_new(smp, "warmup", json_boolean(warmup));
+	json_object_set(smp, "phases", inst->phases);
+	if (ready)
+		json_object_set(smp, "ready", ready);
+	if (result)
+		json_object_set(smp, "agent", result);
+	if (rc == 0 && result) {
+		const char *ref = reference_checksum(s, c->workload->name);
+		const char *sum = json_string_value(json_object_get(result, "checksum"));
+		if (ref && sum && strcmp(ref, sum) != 0)
+			rc = vmb_error_set(err, VMB_ERR_FAIL,
+			                   "checksum %s differs from %s of an earlier sample: the "
+			                   "work done was not the same",
+			                   sum, ref);
+	}
+	json_object_set_new(smp, "status", json_string(rc == 0 ? "ok" : "failed"));
+	if (rc < 0)
+		json_object_set_new(smp, "error", json_string(err->msg));
+	if (log)
+		json_object_set_new(smp, "log", json_string(log));
+	return smp;
+}
+
+static void fmt_duration(double secs, char *buf, size_t len)
+{
+	if (secs < 60)
+		snprintf(buf, len, "%.1fs", secs);
+	else
+		snprintf(buf, len, "%dm%02ds", (int)secs / 60, (int)secs % 60);
+}
+
+static void progress(struct run_state *s, int ci, unsigned rep, unsigned nreps, const char *end)
+{
+	const struct vmb_case *c = &s->cases[ci];
+	double elapsed = (double)(vmb_now_ns() - s->t_start) / 1e9;
+	char el[32], left[32] = "?";
+
+	if (s->done > 0)
+		fmt_duration((double)s->instance_ns / 1e9 / s->done * (s->total - s->done), left,
+		             sizeof(left));
+	fmt_duration(elapsed, el, sizeof(el));
+	if (s->tty && !end)
+		fprintf(stderr, "\r\033[K[case %d/%d] %s on %s  launch %u/%u  elapsed %s  left ~%s",
+		        ci + 1, s->ncases, c->workload->name, c->runner->name, rep, nreps, el,
+		        left);
+	else if (end)
+		fprintf(stderr, "%s[case %d/%d] %s on %s: %s  (elapsed %s, left ~%s)\n",
+		        s->tty ? "\r\033[K" : "", ci + 1, s->ncases, c->workload->name,
+		        c->runner->name, end, el, left);
+	fflush(stderr);
+}
+
+static void build_args(struct run_state *s, const struct vmb_case *c, char strs[][64], char **args)
+{
+	uint64_t val[VMB_MAX_PARAMS];
+	unsigned n = 0, k = 0;
+
+	case_params(s->o, c->workload, val);
+	args[n++] = "--workload";
+	args[n++] = (char *)c->workload->name;
+	args[n++] = "--seed";
+	snprintf(strs[k], 64, "%llu", (unsigned long long)s->o->seed);
+	args[n++] = strs[k++];
+	for (unsigned i = 0; i < vmb_workload_nparams(c->workload); i++) {
+		args[n++] = "--param";
+		snprintf(strs[k], 64, "%s=%llu", c->workload->params[i].name,
+		         (unsigned long long)val[i]);
+		args[n++] = strs[k++];
+	}
+	args[n] = NULL;
+}
+
+/* Runs every launch of case ci; returns -1 only on interruption or when
+ * results can no longer be saved (err set), else 0 (failures are recorded). */
+static int run_case(struct run_state *s, int ci, struct vmb_error *err)
+{
+	const struct vmb_case *c = &s->cases[ci];
+	json_t *jc = json_array_get(s->jcases, (size_t)ci);
+	unsigned nreps = s->o->warmup + s->o->reps;
+	char strs[2 + VMB_MAX_PARAMS][64], log[PATH_MAX];
+	char *args[6 + 2 * VMB_MAX_PARAMS];
+	struct vmb_launch spec = {
+	        .agent_path = s->agent,
+	        .agent_args = args,
+	        .cpus = &s->place.cpus,
+	        .timeout_s = s->o->timeout_s,
+	        .scratch_dir = s->scratch,
+	        .log_path = log,
+	};
+	const char *failure = NULL;
+
+	build_args(s, c, strs, args);
+	json_object_set_new(jc, "status", json_string("running"));
+	for (unsigned i = 0; i < nreps; i++) {
+		bool warmup = i < s->o->warmup;
+		unsigned rep = warmup ? i + 1 : i - s->o->warmup + 1;
+		struct vmb_instance inst;
+		struct vmb_error ierr = {0};
+		struct stat st;
+
+		progress(s, ci, i + 1, nreps, NULL);
+		snprintf(log, sizeof(log), "%s/%s.%s.%s%u.log", s->logs, c->workload->name,
+		         c->runner->name, warmup ? "warmup" : "rep", rep);
+		uint64_t t0 = vmb_now_ns();
+		int rc = vmb_instance_run(&inst, c->runner, &spec, &ierr);
+		s->instance_ns += vmb_now_ns() - t0;
+		s->done++;
+		bool keep_log = stat(log, &st) == 0 && st.st_size > 0;
+		if (!keep_log)
+			unlink(log);
+		json_t *smp = sample_json(s, c, &inst, rep, warmup, rc, &ierr,
+		                          keep_log ? log + strlen(s->dir) + 1 : NULL);
+		vmb_instance_release(&inst);
+		json_array_append_new(json_object_get(jc, "samples"), smp);
+		if (ierr.kind == VMB_ERR_INTERRUPTED) {
+			json_object_set_new(jc, "status", json_string("interrupted"));
+			*err = ierr;
+			save(s, NULL);
+			return -1;
+		}
+		if (json_string_value(json_object_get(smp, "error"))) {
+			failure = json_string_value(json_object_get(smp, "error"));
+			json_object_set_new(jc, "reason", json_string(failure));
+			/* the rest of this case would fail the same way: go on to the next */
+			s->done += nreps - i - 1;
+			break;
+		}
+		vmb_case_aggregate(jc, s->o->seed);
+		if (save(s, err) < 0)
+			return -1;
+	}
+	json_object_set_new(jc, "status", json_string(failure ? "failed" : "ok"));
+	vmb_case_aggregate(jc, s->o->seed);
+	if (failure) {
+		s->failed_cases++;
+		char line[300];
+		snprintf(line, sizeof(line), "FAILED: %.250s", failure);
+		progress(s, ci, nreps, nreps, line);
+	} else {
+		json_t *m = json_object_get(json_object_get(jc, "aggregates"), "workload_wall_ns");
+		char line[128];
+		snprintf(line, sizeof(line), "ok, median %.4f s over %u reps",
+		         json_number_value(json_object_get(m, "median")) / 1e9, s->o->reps);
+		progress(s, ci, nreps, nreps, line);
+	}
+	return save(s, err);
+}
+
+static void finish(struct run_state *s, const char *status)
+{
+	char when[32];
+	struct vmb_error err = {0};
+
+	vmb_iso8601(vmb_wall_ns(), when, sizeof(when));
+	json_object_set_new(s->root, "ended_at", json_string(when));
+	json_object_set_new(s->root, "status", json_string(status));
+	if (save(s, &err) < 0)
+		fprintf(stderr, "vmbench: %s\n", err.msg);
+	if (s->scratch[0] && vmb_rm_tree(s->scratch, &err) < 0)
+		fprintf(stderr, "vmbench: %s\n", err.msg);
+	rmdir(s->logs); /* only if no log was kept */
+}
+
+int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
+{
+	struct vmb_run_opts o;
+	struct run_state s = {.o = &o};
+	char reasons[VMB_MAX_LIST * 256];
+	int rc;
+
+	if (vmb_cli_parse_run(argc, argv, &o, err) < 0)
+		return -1;
+	if (o.help) {
+		vmb_cli_run_usage(stdout);
+		return 0;
+	}
+	s.ncases = vmb_plan(&o, &s.cases, reasons, err);
+	if (s.ncases < 0)
+		return -1;
+	for (int i = 0; i < s.ncases; i++)
+		if (!s.cases[i].skip_reason)
+			s.total += o.warmup + o.reps;
+	if (find_agent(s.agent, sizeof(s.agent), err) < 0 ||
+	    vmb_placement_choose(o.cores, &s.place, err) < 0 || make_out_dir(&s, err) < 0) {
+		free(s.cases);
+		vmb_placement_release(&s.place);
+		return -1;
+	}
+	vmb_signals_install();
+	s.tty = isatty(2);
+	s.t_start = vmb_now_ns();
+	snprintf(s.scratch, sizeof(s.scratch), "/tmp/vmbench-run-XXXXXX");
+	if (!mkdtemp(s.scratch)) {
+		s.scratch[0] = '\0';
+		rc = vmb_error_sys(err, errno, "mkdtemp /tmp/vmbench-run-XXXXXX");
+	} else {
+		rc = begin(&s, argc, argv, err);
+	}
+	fprintf(stderr, "vmbench: %d case(s), %u launch(es); results in %s/results.json\n",
+	        s.ncases, s.total, s.dir);
+	for (int i = 0; rc == 0 && i < s.ncases; i++) {
+		if (s.cases[i].skip_reason) {
+			char line[300];
+			snprintf(line, sizeof(line), "skipped: %.250s", s.cases[i].skip_reason);
+			progress(&s, i, 0, 0, line);
+			continue;
+		}
+		rc = run_case(&s, i, err);
+	}
+	if (s.root) {
+		finish(&s, rc < 0 ? (err->kind == VMB_ERR_INTERRUPTED ? "interrupted" : "failed")
+		           : s.failed_cases ? "failed"
+		                            : "complete");
+		vmb_print_summary(stdout, s.root);
+		printf("results: %s/results.json\n", s.dir);
+	}
+	json_decref(s.root);
+	free(s.cases);
+	vmb_placement_release(&s.place);
+	if (rc == 0 && s.failed_cases)
+		return vmb_error_set(err, VMB_ERR_FAIL, "%d case(s) failed; see the summary above",
+		                     s.failed_cases);
+	return rc;
+}

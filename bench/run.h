@@ -1,0 +1,12 @@
+/* run.h: the subcommands of the vmbench CLI, each returning 0 or -1 with err set. */
+#pragma once
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "vmbench/cli.h"
+#include "vmbench/error.h"
+
+int vmb_cmd_run(int argc, char **argv, struct vmb_error *err);
+int vmb_cmd_list(int argc, char **argv, struct vmb_error *err);
+int vmb_cmd_doctor(int argc, char **argv, struct vmb_error *err);

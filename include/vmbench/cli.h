@@ -1,0 +1,65 @@
+/* cli.h: the vmbench command line: options of `run`, parsed into a plan. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vmbench/error.h"
+#include "vmbench/runner.h"
+#include "vmbench/workload.h"
+
+#define VMB_MAX_LIST 16
+
+/* Exit statuses of vmbench (documented in README.md and `vmbench --help`). */
+enum {
+	VMB_EXIT_OK = 0,
+	VMB_EXIT_FAILED = 1, /* a measurement failed; the rest still ran and was kept */
+	VMB_EXIT_USAGE = 2,  /* bad usage or input; nothing was run or overwritten */
+};
+
+struct vmb_run_opts {
+	const char *suites[VMB_MAX_LIST];
+	unsigned nsuites;
+	const struct vmb_runner *runners[VMB_MAX_LIST];
+	unsigned nrunners;
+	const struct vmb_workload *workloads[VMB_MAX_LIST]; /* --workload filter; 0 = all */
+	unsigned nworkloads;
+	unsigned reps;   /* measured repetitions per case */
+	unsigned warmup; /* discarded repetitions before them */
+	const char *out; /* the run's results directory; NULL = results/<run-id> */
+	uint64_t seed;
+	double scale;                         /* multiplies every scaled workload parameter */
+	double timeout_s;                     /* per instance */
+	unsigned cores;                       /* cores to place every instance on */
+	const char *param_keys[VMB_MAX_LIST]; /* --param KEY=VALUE overrides */
+	uint64_t param_vals[VMB_MAX_LIST];
+	unsigned nparams;
+	bool help; /* --help was given: print run_usage, run nothing */
+};
+
+/* Parses `vmbench run` arguments (argv[0] is "run"). Fills o with defaults
+ * first. 0, or -1 with a usage error naming the offending input. */
+int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_error *err);
+
+/* Usage texts of the subcommands. */
+void vmb_cli_usage(FILE *f);
+void vmb_cli_run_usage(FILE *f);
+
+/* The value of parameter i of w for this run: a --param override, else the
+ * default, times --scale when the parameter is scaled, clamped to its bounds. */
+uint64_t vmb_param_value(const struct vmb_run_opts *o, const struct vmb_workload *w, unsigned i);
+
+/* One measured or skipped case: a workload on a runner. */
+struct vmb_case {
+	const struct vmb_workload *workload;
+	const struct vmb_runner *runner;
+	const char *skip_reason; /* non-NULL: the runner cannot work here */
+};
+
+/* Expands options into cases (workload-major, runners in registry order).
+ * Returns the number of cases (> 0) with *out malloc'd, or -1 with a usage
+ * error when the selection is empty. Runner probes fill skip reasons, held in
+ * `reasons` (one buffer of VMB_MAX_LIST * 256 bytes). */
+int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, char *reasons,
+             struct vmb_error *err);

@@ -1,0 +1,29 @@
+/* results.h: the results tree (results.json), written atomically as a run goes,
+ * and the per-case aggregates computed from its raw samples. */
+#pragma once
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "vmbench/error.h"
+
+/* Version of the results.json layout described in docs/RESULTS.md. Bump it on
+ * any change that a reader of an older file would misread. */
+#define VMB_SCHEMA_VERSION 1
+
+/* Writes root to DIR/results.json: into a temporary file in DIR, flushed to
+ * disk, then renamed over the old one, so the file on disk is always whole
+ * and valid. 0 or -1 with err set. */
+int vmb_results_save(json_t *root, const char *dir, struct vmb_error *err);
+
+/* Reads and checks a results.json; returns a new reference or NULL with err
+ * set (usage error: the file is input). */
+json_t *vmb_results_load(const char *path, struct vmb_error *err);
+
+/* Checks the parts of the schema every reader relies on; 0 or -1 with err set. */
+int vmb_results_validate(json_t *root, struct vmb_error *err);
+
+/* Recomputes case["aggregates"] from case["samples"], using only samples that
+ * are not warm-ups and whose status is "ok". Each metric present in at least
+ * one such sample gets a summary (see stats.h) and its unit. */
+void vmb_case_aggregate(json_t *c, uint64_t seed);

@@ -1,0 +1,70 @@
+/* workload.h: what a workload is; every workload is one file under workloads/
+ * plus one line in workloads/workloads.def. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmbench/error.h"
+
+#define VMB_MAX_PARAMS 4
+
+/* One integer parameter of a workload, with its bounds and help. */
+struct vmb_param {
+	const char *name;
+	uint64_t def; /* value at --scale 1 */
+	uint64_t min; /* smallest accepted value */
+	uint64_t max; /* largest accepted value */
+	bool scaled;  /* multiplied by the run's --scale */
+	const char *help;
+};
+
+/* What a workload gets to run with, and what it reports back. */
+struct vmb_workload_ctx {
+	uint64_t param[VMB_MAX_PARAMS]; /* values, in the order of the table */
+	uint64_t seed;                  /* for any generated input */
+	/* Outputs. ops and bytes are also PAPI software-defined counters, so the
+	 * workload must add to them as it goes, not only at the end. */
+	long long ops;
+	long long bytes;
+	uint64_t checksum;    /* depends on every result, so no work can be elided */
+	const char *ops_unit; /* what one op is, e.g. "hash" or "flop" */
+};
+
+struct vmb_workload {
+	const char *name;               /* as typed on the command line */
+	const char *suite;              /* the suite it belongs to */
+	const char *summary;            /* one line for `vmbench list` */
+	const struct vmb_param *params; /* at most VMB_MAX_PARAMS */
+	unsigned nparams;
+	/* Runs the work once; 0 or -1 with err set. */
+	int (*run)(struct vmb_workload_ctx *ctx, struct vmb_error *err);
+};
+
+/* The workload table, in the order of workloads.def. */
+extern const struct vmb_workload *const vmb_workloads[];
+extern const unsigned vmb_workload_count;
+
+/* Finds a workload by name; NULL if there is none. */
+const struct vmb_workload *vmb_workload_find(const char *name);
+
+/* Number of parameters the workload declares. */
+unsigned vmb_workload_nparams(const struct vmb_workload *w);
+
+/* Index of parameter `name` in w, or -1. */
+int vmb_workload_param_index(const struct vmb_workload *w, const char *name);
+
+/* The suites, in first-seen order of the workload table; NULL-terminated. */
+const char *const *vmb_suites(void);
+
+/* Whether `suite` is part of "all" (every suite but "selftest", whose workloads
+ * misbehave on purpose for the tests). */
+bool vmb_suite_in_all(const char *suite);
+
+/* True if `suite` names a suite that has at least one workload, or is "all". */
+bool vmb_suite_known(const char *suite);
+
+/* Declarations of every workload, from the X-macro list. */
+#define VMB_WORKLOAD(id, name) extern const struct vmb_workload vmb_workload_##id;
+#include "../../workloads/workloads.def"
+#undef VMB_WORKLOAD

@@ -1,0 +1,21 @@
+/* common.h: helpers the process-based runners share (native, container). */
+#pragma once
+
+#include "vmbench/runner.h"
+
+/* Builds argv for the agent: agent_path, the spec's arguments, then
+ * "--fd" fd_arg. The array is one malloc'd block (free it alone). */
+char **vmb_agent_argv(const struct vmb_launch *spec, const char *fd_arg);
+
+/* In a freshly forked child: kills it with its parent, restores the signal
+ * mask, pins it to spec->cpus, sends stdout and stderr to logfd and stdin to
+ * /dev/null. Exits the child with 127 on failure. */
+void vmb_child_common(const struct vmb_launch *spec, int logfd);
+
+/* Collects the agent's records from inst->chan_fd, then reaps inst->pid;
+ * kills it when collection fails. 0 or -1 with err set. */
+int vmb_wait_agent_process(struct vmb_instance *inst, struct vmb_error *err);
+
+/* For teardown: closes the channel and, if the process still runs, kills and
+ * reaps it, ignoring errors. */
+void vmb_reap_quietly(struct vmb_instance *inst);

@@ -1,0 +1,254 @@
+/* instance.c: drives one runner instance from prepare to teardown, reads the agent's
+ * records from its channel, reaps the process, and handles SIGINT/SIGTERM. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "vmbench/runner.h"
+#include "vmbench/util.h"
+
+#define MAX_RECORD (1u << 20)
+
+static volatile sig_atomic_t pending_signal;
+static sigset_t wait_mask;
+
+static void on_signal(int sig)
+{
+	pending_signal = sig;
+}
+
+void vmb_signals_install(void)
+{
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigset_t block;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &wait_mask);
+	/* wait_mask is the mask before blocking: the waits open exactly these */
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	sigdelset(&wait_mask, SIGHUP);
+}
+
+int vmb_signals_pending(void)
+{
+	return pending_signal;
+}
+
+const sigset_t *vmb_signals_wait_mask(void)
+{
+	return &wait_mask;
+}
+
+void vmb_instance_phase(struct vmb_instance *inst, const char *name)
+{
+	json_object_set_new(inst->phases, name,
+	                    json_integer((json_int_t)(vmb_now_ns() - inst->t0)));
+}
+
+static uint64_t deadline_of(const struct vmb_instance *inst)
+{
+	if (inst->spec->timeout_s <= 0)
+		return UINT64_MAX;
+	return inst->t0 + (uint64_t)(inst->spec->timeout_s * 1e9);
+}
+
+/* Waits for fd to become readable until deadline; 1 ready, 0 timed out,
+ * -1 interrupted (err set). */
+static int wait_readable(int fd, uint64_t deadline, struct vmb_error *err)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct timespec ts, *tsp = NULL;
+		uint64_t now = vmb_now_ns();
+
+		if (pending_signal)
+			return vmb_error_set(err, VMB_ERR_INTERRUPTED, "interrupted by signal %d",
+			                     (int)pending_signal);
+		if (deadline != UINT64_MAX) {
+			if (now >= deadline)
+				return 0;
+			ts.tv_sec = (time_t)((deadline - now) / 1000000000ull);
+			ts.tv_nsec = (long)((deadline - now) % 1000000000ull);
+			tsp = &ts;
+		}
+		int n = ppoll(&p, 1, tsp, &wait_mask);
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return vmb_error_sys(err, errno, "poll");
+	}
+}
+
+static int take_record(struct vmb_instance *inst, const char *line, struct vmb_error *err)
+{
+	json_error_t jerr;
+	json_t *rec = json_loads(line, 0, &jerr);
+	const char *type;
+
+	if (!rec || !json_is_object(rec) ||
+	    !(type = json_string_value(json_object_get(rec, "type")))) {
+		json_decref(rec);
+		return vmb_error_set(err, VMB_ERR_FAIL, "malformed record from the agent: %.80s",
+		                     line);
+	}
+	if (strcmp(type, "ready") == 0 && !json_object_get(inst->phases, "agent_ready"))
+		vmb_instance_phase(inst, "agent_ready");
+	else if (strcmp(type, "result") == 0)
+		vmb_instance_phase(inst, "workload_done");
+	json_array_append_new(inst->records, rec);
+	return 0;
+}
+
+int vmb_channel_collect(struct vmb_instance *inst, struct vmb_error *err)
+{
+	uint64_t deadline = deadline_of(inst);
+	vmb_autofree char *buf = malloc(MAX_RECORD + 1);
+	size_t used = 0;
+
+	if (!buf)
+		return vmb_error_sys(err, ENOMEM, "record buffer");
+	for (;;) {
+		int ready = wait_readable(inst->chan_fd, deadline, err);
+		if (ready < 0)
+			return -1;
+		if (ready == 0) {
+			inst->timed_out = true;
+			return vmb_error_set(err, VMB_ERR_FAIL, "timed out after %g s",
+			                     inst->spec->timeout_s);
+		}
+		ssize_t n = read(inst->chan_fd, buf + used, MAX_RECORD - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return vmb_error_sys(err, errno, "reading the results channel");
+		}
+		if (n == 0)
+			return used ? vmb_error_set(err, VMB_ERR_FAIL,
+			                            "the agent's last record was cut off")
+			            : 0;
+		used += (size_t)n;
+		buf[used] = '\0';
+		char *start = buf, *nl;
+		while ((nl = memchr(start, '\n', used - (size_t)(start - buf)))) {
+			*nl = '\0';
+			if (nl > start && take_record(inst, start, err) < 0)
+				return -1;
+			start = nl + 1;
+		}
+		used -= (size_t)(start - buf);
+		memmove(buf, start, used);
+		if (used == MAX_RECORD)
+			return vmb_error_set(err, VMB_ERR_FAIL,
+			                     "a record from the agent exceeds %u bytes",
+			                     MAX_RECORD);
+	}
+}
+
+int vmb_instance_reap(struct vmb_instance *inst, bool force, struct vmb_error *err)
+{
+	int status;
+
+	if (inst->pid <= 0)
+		return 0;
+	if (!force) {
+		/* Wait, bounded by the deadline, for the process to exit. */
+		int pfd = (int)syscall(SYS_pidfd_open, inst->pid, 0);
+		if (pfd >= 0) {
+			int ready = wait_readable(pfd, deadline_of(inst), err);
+			close(pfd);
+			if (ready <= 0) {
+				if (ready == 0)
+					inst->timed_out = true;
+				force = true;
+			}
+		}
+	}
+	if (force)
+		kill(inst->pid, SIGKILL);
+	while (wait4(inst->pid, &status, 0, &inst->rusage) < 0) {
+		if (errno != EINTR)
+			return vmb_error_sys(err, errno, "wait4 %d", (int)inst->pid);
+	}
+	inst->pid = -1;
+	inst->exited = true;
+	inst->signalled = WIFSIGNALED(status);
+	inst->term_signal = inst->signalled ? WTERMSIG(status) : 0;
+	inst->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	vmb_instance_phase(inst, "exited");
+	if (inst->timed_out && err && err->kind == VMB_ERR_NONE)
+		vmb_error_set(err, VMB_ERR_FAIL, "timed out after %g s", inst->spec->timeout_s);
+	return inst->timed_out || (err && err->kind == VMB_ERR_INTERRUPTED) ? -1 : 0;
+}
+
+/* Explains why an instance that ran to the end did not succeed; 0 if it did. */
+static int judge(struct vmb_instance *inst, struct vmb_error *err)
+{
+	json_t *last = json_array_get(inst->records, json_array_size(inst->records) - 1);
+	const char *type = last ? json_string_value(json_object_get(last, "type")) : NULL;
+	const char *status = last ? json_string_value(json_object_get(last, "status")) : NULL;
+	const char *why = last ? json_string_value(json_object_get(last, "error")) : NULL;
+
+	if (inst->signalled)
+		return vmb_error_set(err, VMB_ERR_FAIL, "the agent was killed by signal %d (%s)",
+		                     inst->term_signal, strsignal(inst->term_signal));
+	if (type && strcmp(type, "done") == 0 && status && strcmp(status, "ok") != 0)
+		return vmb_error_set(err, VMB_ERR_FAIL, "the workload failed: %s",
+		                     why ? why : "no reason given");
+	if (inst->exit_code != 0)
+		return vmb_error_set(err, VMB_ERR_FAIL, "the agent exited with status %d (see %s)",
+		                     inst->exit_code, inst->spec->log_path);
+	if (!type || strcmp(type, "done") != 0)
+		return vmb_error_set(err, VMB_ERR_FAIL,
+		                     "the agent ended without a \"done\" record");
+	return 0;
+}
+
+int vmb_instance_run(struct vmb_instance *inst, const struct vmb_runner *r,
+                     const struct vmb_launch *spec, struct vmb_error *err)
+{
+	int rc;
+
+	memset(inst, 0, sizeof(*inst));
+	inst->runner = r;
+	inst->spec = spec;
+	inst->pid = -1;
+	inst->chan_fd = -1;
+	inst->t0 = vmb_now_ns();
+	inst->phases = json_object();
+	inst->records = json_array();
+	inst->host = json_object();
+	vmb_error_clear(err);
+
+	rc = r->prepare(inst, err);
+	if (rc == 0)
+		rc = r->launch(inst, err);
+	if (rc == 0)
+		rc = r->wait(inst, err);
+	r->teardown(inst);
+	vmb_instance_phase(inst, "teardown_done");
+	if (pending_signal && err->kind != VMB_ERR_INTERRUPTED)
+		rc = vmb_error_set(err, VMB_ERR_INTERRUPTED, "interrupted by signal %d",
+		                   (int)pending_signal);
+	if (rc == 0)
+		rc = judge(inst, err);
+	return rc;
+}
+
+void vmb_instance_release(struct vmb_instance *inst)
+{
+	json_decref(inst->phases);
+	json_decref(inst->records);
+	json_decref(inst->host);
+	inst->phases = inst->records = inst->host = NULL;
+}

@@ -1,0 +1,172 @@
+/* helpers.c: process and file helpers for the end-to-end tests. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+extern char **environ;
+
+static int decode(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int th_run(char *const argv[], char **out)
+{
+	int pipefd[2];
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+
+	cr_assert_eq(pipe(pipefd), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+	posix_spawn_file_actions_addclose(&fa, pipefd[0]);
+	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0, "spawn %s", argv[0]);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pipefd[1]);
+	for (;;) {
+		if (len + 1024 > cap)
+			buf = realloc(buf, cap *= 2);
+		ssize_t n = read(pipefd[0], buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	close(pipefd[0]);
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	return th_wait(pid);
+}
+
+pid_t th_spawn(char *const argv[])
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	cr_assert_eq(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	return pid;
+}
+
+int th_wait(pid_t pid)
+{
+	int status;
+
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	return decode(status);
+}
+
+char *th_tmpdir(void)
+{
+	char *d = strdup("/tmp/vmbench-e2e-XXXXXX");
+
+	cr_assert_not_null(mkdtemp(d));
+	return d;
+}
+
+json_t *th_load_results(const char *dir)
+{
+	char path[4096];
+	json_error_t jerr;
+
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	json_t *root = json_load_file(path, 0, &jerr);
+	cr_assert_not_null(root, "%s: %s", path, jerr.text);
+	return root;
+}
+
+const char *th_vmbench(void)
+{
+	const char *p = getenv("VMBENCH");
+
+	cr_assert_not_null(p, "VMBENCH is not set (run through meson test)");
+	return p;
+}
+
+int th_count_procs(const char *needle)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+
+	while ((e = readdir(d))) {
+		char path[300], cmd[4096];
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		size_t len = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < len; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		cmd[len] = '\0';
+		if (strstr(cmd, needle))
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static char *walk_acc;
+static size_t walk_len;
+
+static int note_cgroup(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (flag == FTW_D && strstr(path + ftw->base, "vmbench")) {
+		size_t l = strlen(path);
+		walk_acc = realloc(walk_acc, walk_len + l + 2);
+		memcpy(walk_acc + walk_len, path, l);
+		walk_len += l;
+		walk_acc[walk_len++] = '\n';
+		walk_acc[walk_len] = '\0';
+	}
+	return 0;
+}
+
+char *th_leftovers(void)
+{
+	char line[4096], *res;
+	size_t cap = 1, len = 0;
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	res = calloc(1, 1);
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "vmbench"))
+			continue;
+		res = realloc(res, cap += strlen(line));
+		memcpy(res + len, line, strlen(line) + 1);
+		len += strlen(line);
+	}
+	if (f)
+		fclose(f);
+	walk_acc = calloc(1, 1);
+	walk_len = 0;
+	nftw("/sys/fs/cgroup", note_cgroup, 32, FTW_PHYS);
+	res = realloc(res, len + walk_len + 64);
+	memcpy(res + len, walk_acc, walk_len + 1);
+	len += walk_len;
+	free(walk_acc);
+	snprintf(res + len, 64, "agents=%d\n", th_count_procs("vmbench-agent"));
+	return res;
+}

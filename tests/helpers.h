@@ -1,0 +1,34 @@
+/* helpers.h: running the built vmbench from tests and reading what it wrote. */
+#pragma once
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Runs argv (argv[0] a path) to completion with stdout and stderr captured
+ * into *out (malloc'd, NUL-terminated); returns the exit status, or 128+N
+ * when killed by signal N. */
+int th_run(char *const argv[], char **out);
+
+/* Starts argv in the background with output to /dev/null; returns its pid. */
+pid_t th_spawn(char *const argv[]);
+
+/* Waits for pid; returns its exit status as th_run does. */
+int th_wait(pid_t pid);
+
+/* A fresh empty directory under /tmp (malloc'd path). */
+char *th_tmpdir(void);
+
+/* Loads DIR/results.json, failing the test if it is not valid JSON. */
+json_t *th_load_results(const char *dir);
+
+/* Path of the vmbench binary under test ($VMBENCH). */
+const char *th_vmbench(void);
+
+/* Number of processes whose command line contains `needle`, other than this one. */
+int th_count_procs(const char *needle);
+
+/* A fingerprint of what vmbench could leave behind: mounts and cgroups whose
+ * names contain "vmbench", and processes running the agent. Compared before
+ * and after a run, it must not change. (malloc'd) */
+char *th_leftovers(void);

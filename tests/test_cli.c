@@ -1,0 +1,144 @@
+/* test_cli.c: `vmbench run` option parsing and planning, good input and bad. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "vmbench/cli.h"
+
+/* Parses a NULL-terminated list of arguments after "run". */
+static int parse(struct vmb_run_opts *o, struct vmb_error *err, const char **args)
+{
+	static char store[32][128];
+	char *argv[34];
+	int argc = 0;
+
+	argv[argc++] = "run";
+	for (; *args; args++, argc++) {
+		snprintf(store[argc], sizeof(store[argc]), "%s", *args);
+		argv[argc] = store[argc];
+	}
+	argv[argc] = NULL;
+	memset(err, 0, sizeof(*err));
+	return vmb_cli_parse_run(argc, argv, o, err);
+}
+
+#define PARSE(o, err, ...) parse(o, err, (const char *[]){__VA_ARGS__, NULL})
+
+Test(cli, defaults)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+
+	cr_assert_eq(parse(&o, &err, (const char *[]){NULL}), 0, "%s", err.msg);
+	cr_assert_eq(o.reps, 5);
+	cr_assert_eq(o.warmup, 1);
+	cr_assert_eq(o.nsuites, 1);
+	cr_assert_str_eq(o.suites[0], "all");
+	cr_assert_eq(o.nrunners, vmb_runner_count);
+	cr_assert_null(o.out);
+	cr_assert_eq(o.cores, 1);
+}
+
+Test(cli, lists_and_numbers)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+
+	cr_assert_eq(PARSE(&o, &err, "--suite", "cpu,memory", "--runner", "native", "--reps", "7",
+	                   "--warmup", "0", "--seed", "42", "--out", "/tmp/x", "--scale", "0.5",
+	                   "--workload", "cpu-int"),
+	             0, "%s", err.msg);
+	cr_assert_eq(o.nsuites, 2);
+	cr_assert_str_eq(o.suites[1], "memory");
+	cr_assert_eq(o.nrunners, 1);
+	cr_assert_str_eq(o.runners[0]->name, "native");
+	cr_assert_eq(o.reps, 7);
+	cr_assert_eq(o.warmup, 0);
+	cr_assert_eq(o.seed, 42);
+	cr_assert_float_eq(o.scale, 0.5, 1e-12);
+	cr_assert_str_eq(o.workloads[0]->name, "cpu-int");
+}
+
+/* Every bad input is a usage error whose message names the input. */
+static void bad(const char *needle, const char **args)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+
+	cr_assert_eq(parse(&o, &err, args), -1, "accepted input with %s", needle);
+	cr_assert_eq(err.kind, VMB_ERR_USAGE, "%s", err.msg);
+	cr_assert(strstr(err.msg, needle), "message '%s' does not name '%s'", err.msg, needle);
+}
+
+Test(cli, bad_input_is_named)
+{
+	bad("gpu", (const char *[]){"--suite", "gpu", NULL});
+	bad("docker", (const char *[]){"--runner", "native,docker", NULL});
+	bad("nosuch", (const char *[]){"--workload", "nosuch", NULL});
+	bad("--reps", (const char *[]){"--reps", "0", NULL});
+	bad("--reps", (const char *[]){"--reps", "5x", NULL});
+	bad("--reps", (const char *[]){"--reps", "-3", NULL});
+	bad("--warmup", (const char *[]){"--warmup", "1001", NULL});
+	bad("--scale", (const char *[]){"--scale", "nan", NULL});
+	bad("--scale", (const char *[]){"--scale", "0", NULL});
+	bad("--timeout", (const char *[]){"--timeout", "0", NULL});
+	bad("--cores", (const char *[]){"--cores", "0", NULL});
+	bad("--suite", (const char *[]){"--suite", "cpu,", NULL});
+	bad("native", (const char *[]){"--runner", "native,native", NULL});
+	bad("--frobnicate", (const char *[]){"--frobnicate", NULL});
+	bad("stray", (const char *[]){"stray", NULL});
+	bad("--out", (const char *[]){"--out", "", NULL});
+	bad("--reps", (const char *[]){"--reps", NULL});
+	bad("iterations", (const char *[]){"--param", "iterations=0", NULL});
+	bad("colour", (const char *[]){"--param", "colour=3", NULL});
+}
+
+Test(cli, plan_expands_suites_by_runners)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+	char reasons[VMB_MAX_LIST * 256];
+
+	cr_assert_eq(PARSE(&o, &err, "--suite", "cpu"), 0);
+	int n = vmb_plan(&o, &cases, reasons, &err);
+	cr_assert_eq(n, 2 * (int)vmb_runner_count, "%d cases", n);
+	for (int i = 0; i < n; i++) {
+		cr_assert_str_eq(cases[i].workload->suite, "cpu");
+		if (strcmp(cases[i].runner->name, "native") == 0)
+			cr_assert_null(cases[i].skip_reason);
+	}
+	free(cases);
+}
+
+Test(cli, all_excludes_selftest_and_empty_plan_is_an_error)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+	char reasons[VMB_MAX_LIST * 256];
+
+	cr_assert_eq(PARSE(&o, &err, "--runner", "native"), 0);
+	int n = vmb_plan(&o, &cases, reasons, &err);
+	cr_assert_gt(n, 0);
+	for (int i = 0; i < n; i++)
+		cr_assert_str_neq(cases[i].workload->suite, "selftest");
+	free(cases);
+	cr_assert_eq(PARSE(&o, &err, "--suite", "cpu", "--workload", "mem-stream"), 0);
+	cr_assert_eq(vmb_plan(&o, &cases, reasons, &err), -1);
+	cr_assert_eq(err.kind, VMB_ERR_USAGE);
+}
+
+Test(cli, params_scale_and_override)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	const struct vmb_workload *w = vmb_workload_find("cpu-float");
+	int order = vmb_workload_param_index(w, "order");
+	int rounds = vmb_workload_param_index(w, "rounds");
+
+	cr_assert_eq(PARSE(&o, &err, "--scale", "0.5", "--param", "order=64"), 0, "%s", err.msg);
+	cr_assert_eq(vmb_param_value(&o, w, (unsigned)order), 64);
+	cr_assert_eq(vmb_param_value(&o, w, (unsigned)rounds), (w->params[rounds].def + 1) / 2);
+	cr_assert_eq(PARSE(&o, &err, "--scale", "0.0001"), 0);
+	cr_assert_eq(vmb_param_value(&o, w, (unsigned)rounds), w->params[rounds].min);
+}

@@ -1,0 +1,319 @@
+/* test_e2e.c: runs the built vmbench end to end on the native runner and checks the
+ * results file, the exit statuses, bad input, faults and interruption. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "vmbench/results.h"
+#include "vmbench/runner.h"
+#include "vmbench/util.h"
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	cr_assert(json_is_number(v), "no number '%s'", key);
+	return json_number_value(v);
+}
+
+static json_t *find_case(json_t *root, const char *workload, const char *runner)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(root, "cases"), i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) == 0 &&
+		    strcmp(json_string_value(json_object_get(c, "runner")), runner) == 0)
+			return c;
+	}
+	cr_assert_fail("no case %s on %s", workload, runner);
+	return NULL;
+}
+
+static void check_native_case(json_t *c, bool counts_ops)
+{
+	json_t *samples = json_object_get(c, "samples"), *s;
+	const char *sum0 = NULL;
+	size_t i;
+
+	cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "ok");
+	cr_assert_eq(json_array_size(samples), 3, "1 warm-up + 2 reps expected");
+	json_array_foreach(samples, i, s)
+	{
+		json_t *a = json_object_get(s, "agent"), *p = json_object_get(s, "phases");
+		cr_assert_str_eq(json_string_value(json_object_get(s, "status")), "ok");
+		cr_assert_eq(json_is_true(json_object_get(s, "warmup")), i == 0);
+		cr_assert_gt(num(a, "wall_ns"), 0);
+		if (counts_ops)
+			cr_assert_gt(num(a, "ops"), 0);
+		/* phases in order on one clock */
+		cr_assert_lt(num(p, "launch"), num(p, "agent_ready"));
+		cr_assert_leq(num(p, "agent_ready"), num(p, "workload_done"));
+		cr_assert_leq(num(p, "workload_done"), num(p, "exited"));
+		cr_assert_leq(num(p, "exited"), num(p, "teardown_done"));
+		cr_assert_eq(num(json_object_get(json_object_get(s, "host"), "exit"), "code"), 0);
+		cr_assert_geq(
+		        num(json_object_get(json_object_get(s, "host"), "rusage"), "maxrss_kib"),
+		        1);
+		/* counters: a number that is real, or a reason, never a bare zero */
+		const char *name;
+		json_t *v;
+		json_object_foreach(json_object_get(a, "counters"), name, v)
+		{
+			json_t *val = json_object_get(v, "value");
+			const char *why = json_string_value(json_object_get(v, "unavailable"));
+			cr_assert(val || (why && *why), "counter %s has neither value nor reason",
+			          name);
+			if (val && strncmp(name, "PAPI_", 5) == 0)
+				cr_assert_gt(json_integer_value(val), 0, "%s counted 0", name);
+		}
+		json_t *ops = json_object_get(
+		        json_object_get(json_object_get(a, "counters"), "sde:::vmbench::ops"),
+		        "value");
+		if (ops)
+			cr_assert_eq(json_integer_value(ops), (json_int_t)num(a, "ops"),
+			             "the PAPI software-defined counter disagrees with the agent");
+		const char *sum = json_string_value(json_object_get(a, "checksum"));
+		if (!sum0)
+			sum0 = sum;
+		cr_assert_str_eq(sum, sum0, "same work, different checksum");
+	}
+	json_t *wall = json_object_get(json_object_get(c, "aggregates"), "workload_wall_ns");
+	cr_assert_eq(num(wall, "n"), 2, "warm-ups must not be aggregated");
+	cr_assert_geq(num(wall, "median"), num(wall, "min"));
+	cr_assert_leq(num(wall, "median"), num(wall, "max"));
+}
+
+Test(e2e, native_run_writes_complete_results)
+{
+	char *tmp = th_tmpdir(), out[300], *log;
+	char *before = th_leftovers();
+
+	snprintf(out, sizeof(out), "%s/run", tmp);
+	char *argv[] = {(char *)th_vmbench(),
+	                "run",
+	                "--suite",
+	                "cpu,memory,startup",
+	                "--reps",
+	                "2",
+	                "--warmup",
+	                "1",
+	                "--scale",
+	                "0.02",
+	                "--param",
+	                "mib=8",
+	                "--out",
+	                out,
+	                NULL};
+	int rc = th_run(argv, &log);
+	cr_assert_eq(rc, 0, "vmbench run exited %d:\n%s", rc, log);
+	cr_assert(strstr(log, "[case 1/"), "no progress lines:\n%s", log);
+
+	json_t *root = th_load_results(out);
+	struct vmb_error err = {0};
+	cr_assert_eq(vmb_results_validate(root, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "complete");
+	cr_assert_not_null(json_string_value(json_object_get(root, "ended_at")));
+	json_t *host = json_object_get(root, "host");
+	cr_assert_gt(num(json_object_get(host, "topology"), "cores"), 0);
+	cr_assert_not_null(json_string_value(json_object_get(host, "cpu_model")));
+	cr_assert_not_null(
+	        json_string_value(json_object_get(json_object_get(host, "kernel"), "release")));
+	cr_assert_not_null(
+	        json_string_value(json_object_get(json_object_get(host, "cgroup"), "mode")));
+	cr_assert_gt(json_array_size(json_object_get(json_object_get(host, "papi"), "components")),
+	             0);
+	cr_assert_gt(
+	        json_array_size(json_object_get(
+	                json_object_get(json_object_get(root, "config"), "placement"), "cores")),
+	        0);
+	cr_assert_eq(json_array_size(json_object_get(root, "command_line")), 14);
+
+	check_native_case(find_case(root, "cpu-int", "native"), true);
+	check_native_case(find_case(root, "cpu-float", "native"), true);
+	check_native_case(find_case(root, "mem-stream", "native"), true);
+	check_native_case(find_case(root, "noop", "native"), false);
+
+	/* the runners that cannot run here are recorded as skipped, with why */
+	for (unsigned i = 0; i < vmb_runner_count; i++) {
+		char why[256] = "";
+		if (vmb_runners[i]->probe(why, sizeof(why)) == 0)
+			continue;
+		json_t *c = find_case(root, "cpu-int", vmb_runners[i]->name);
+		cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "skipped");
+		cr_assert_str_eq(json_string_value(json_object_get(c, "reason")), why);
+		cr_assert_eq(json_array_size(json_object_get(c, "samples")), 0);
+	}
+	cr_assert_gt(json_array_size(json_object_get(root, "not_measured")), 0);
+	json_decref(root);
+
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind after the run");
+	vmb_rm_tree(tmp, &err);
+	free(log);
+}
+
+/* Bad input: exit 2, one line naming the input, nothing written. */
+static void expect_usage(const char *needle, char **argv)
+{
+	char *log;
+	int rc = th_run(argv, &log);
+
+	cr_assert_eq(rc, 2, "exit %d for bad input '%s':\n%s", rc, needle, log);
+	cr_assert(strstr(log, needle), "message does not name '%s':\n%s", needle, log);
+	free(log);
+}
+
+Test(e2e, bad_input_exits_2_and_names_it)
+{
+	const char *vb = th_vmbench();
+	char *tmp = th_tmpdir(), out[300], sentinel[320];
+	struct vmb_error err = {0};
+
+	expect_usage("gpu", (char *[]){(char *)vb, "run", "--suite", "gpu", NULL});
+	expect_usage("cpu-nope", (char *[]){(char *)vb, "run", "--workload", "cpu-nope", NULL});
+	expect_usage("hyperv", (char *[]){(char *)vb, "run", "--runner", "hyperv", NULL});
+	expect_usage("--reps", (char *[]){(char *)vb, "run", "--reps", "0", NULL});
+	expect_usage("frob", (char *[]){(char *)vb, "frob", NULL});
+	expect_usage("/proc/vmbench-cannot", (char *[]){(char *)vb, "run", "--suite", "startup",
+	                                                "--out", "/proc/vmbench-cannot/x", NULL});
+
+	/* an existing results directory is never touched */
+	snprintf(out, sizeof(out), "%s/existing", tmp);
+	mkdir(out, 0755);
+	snprintf(sentinel, sizeof(sentinel), "%s/results.json", out);
+	FILE *f = fopen(sentinel, "w");
+	fputs("keep me\n", f);
+	fclose(f);
+	expect_usage("already exists",
+	             (char *[]){(char *)vb, "run", "--suite", "startup", "--out", out, NULL});
+	char buf[32] = "";
+	f = fopen(sentinel, "r");
+	cr_assert_not_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	cr_assert_str_eq(buf, "keep me\n", "an existing results file was overwritten");
+	vmb_rm_tree(tmp, &err);
+}
+
+Test(e2e, help_list_doctor)
+{
+	const char *vb = th_vmbench();
+	char *log;
+
+	cr_assert_eq(th_run((char *[]){(char *)vb, "run", "--help", NULL}, &log), 0);
+	cr_assert(strstr(log, "--reps") && strstr(log, "--out"));
+	free(log);
+	cr_assert_eq(th_run((char *[]){(char *)vb, "list", NULL}, &log), 0);
+	cr_assert(strstr(log, "native") && strstr(log, "cpu-int") && strstr(log, "suites:"));
+	free(log);
+	cr_assert_eq(th_run((char *[]){(char *)vb, "doctor", NULL}, &log), 0);
+	cr_assert(strstr(log, "kvm") && strstr(log, "cgroups") && strstr(log, "papi"), "%s", log);
+	free(log);
+}
+
+/* A crash, a hang and a failure are recorded, the run goes on, exit 1. */
+Test(e2e, faults_are_recorded_and_the_run_goes_on)
+{
+	const struct {
+		const char *mode;
+		const char *reason;
+	} faults[] = {{"mode=0", "signal 11"}, {"mode=1", "timed out"}, {"mode=2", "on purpose"}};
+	char *before = th_leftovers();
+
+	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+		char *tmp = th_tmpdir(), out[300], *log;
+		struct vmb_error err = {0};
+		snprintf(out, sizeof(out), "%s/run", tmp);
+		char *argv[] = {(char *)th_vmbench(),
+		                "run",
+		                "--suite",
+		                "selftest,startup",
+		                "--runner",
+		                "native",
+		                "--param",
+		                (char *)faults[i].mode,
+		                "--reps",
+		                "1",
+		                "--warmup",
+		                "0",
+		                "--timeout",
+		                "1",
+		                "--out",
+		                out,
+		                NULL};
+		int rc = th_run(argv, &log);
+		cr_assert_eq(rc, 1, "%s: exit %d\n%s", faults[i].mode, rc, log);
+		json_t *root = th_load_results(out);
+		json_t *fc = find_case(root, "fault", "native");
+		cr_assert_str_eq(json_string_value(json_object_get(fc, "status")), "failed");
+		cr_assert(
+		        strstr(json_string_value(json_object_get(fc, "reason")), faults[i].reason),
+		        "%s: reason %s", faults[i].mode,
+		        json_string_value(json_object_get(fc, "reason")));
+		json_t *ok = find_case(root, "noop", "native");
+		cr_assert_str_eq(json_string_value(json_object_get(ok, "status")), "ok",
+		                 "the case after a fault did not run");
+		cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "failed");
+		json_decref(root);
+		free(log);
+		vmb_rm_tree(tmp, &err);
+	}
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind after faults");
+}
+
+static size_t samples_on_disk(const char *dir)
+{
+	char path[400];
+	json_error_t jerr;
+	size_t n = 0, i;
+	json_t *c;
+
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	json_t *root = json_load_file(path, 0, &jerr);
+	json_array_foreach(json_object_get(root, "cases"), i, c) n +=
+	        json_array_size(json_object_get(c, "samples"));
+	json_decref(root);
+	return n;
+}
+
+Test(e2e, sigint_keeps_results_and_leaves_nothing)
+{
+	char *tmp = th_tmpdir(), out[300];
+	char *before = th_leftovers();
+	struct vmb_error err = {0};
+
+	snprintf(out, sizeof(out), "%s/run", tmp);
+	char *argv[] = {(char *)th_vmbench(),
+	                "run",
+	                "--suite",
+	                "cpu",
+	                "--runner",
+	                "native",
+	                "--reps",
+	                "50",
+	                "--scale",
+	                "0.3",
+	                "--out",
+	                out,
+	                NULL};
+	pid_t pid = th_spawn(argv);
+	for (int i = 0; i < 300 && samples_on_disk(out) < 2; i++)
+		usleep(20000);
+	cr_assert_geq(samples_on_disk(out), 2, "no samples written while running");
+	kill(pid, SIGINT);
+	int rc = th_wait(pid);
+	cr_assert_eq(rc, 130, "exit %d after SIGINT", rc);
+	json_t *root = th_load_results(out);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "interrupted");
+	cr_assert_geq(samples_on_disk(out), 2, "measured samples were lost");
+	json_decref(root);
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind after SIGINT");
+	vmb_rm_tree(tmp, &err);
+}

@@ -1,0 +1,117 @@
+/* test_results.c: results.json written and read back, validation, and aggregation. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbench/results.h"
+#include "vmbench/util.h"
+
+static json_t *minimal(void)
+{
+	return json_pack("{s:i, s:{s:s}, s:[{s:s, s:s, s:s, s:[]}]}", "schema_version",
+	                 VMB_SCHEMA_VERSION, "host", "kernel", "x", "cases", "workload", "cpu-int",
+	                 "runner", "native", "status", "ok", "samples");
+}
+
+Test(results, save_then_load_round_trips)
+{
+	char dir[] = "/tmp/vmbench-test-XXXXXX", path[64];
+	struct vmb_error err = {0};
+	json_t *root = minimal();
+
+	cr_assert_not_null(mkdtemp(dir));
+	json_object_set_new(root, "pi", json_real(3.141592653589793));
+	cr_assert_eq(vmb_results_save(root, dir, &err), 0, "%s", err.msg);
+	snprintf(path, sizeof(path), "%s/results.json", dir);
+	json_t *back = vmb_results_load(path, &err);
+	cr_assert_not_null(back, "%s", err.msg);
+	cr_assert(json_equal(root, back), "what was read differs from what was written");
+	cr_assert_eq(json_real_value(json_object_get(back, "pi")), 3.141592653589793);
+	/* a second save replaces the file and leaves no temporary behind */
+	json_object_set_new(root, "extra", json_true());
+	cr_assert_eq(vmb_results_save(root, dir, &err), 0);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int files = 0;
+	while ((e = readdir(d)))
+		files += e->d_name[0] != '.' || strcmp(e->d_name, ".results.json.tmp") == 0;
+	closedir(d);
+	cr_assert_eq(files, 1, "expected only results.json in %s", dir);
+	json_decref(back);
+	json_decref(root);
+	vmb_rm_tree(dir, &err);
+}
+
+Test(results, save_into_missing_dir_fails_cleanly)
+{
+	struct vmb_error err = {0};
+	json_t *root = minimal();
+
+	cr_assert_eq(vmb_results_save(root, "/nonexistent/vmbench", &err), -1);
+	cr_assert(strstr(err.msg, "/nonexistent/vmbench"), "%s", err.msg);
+	json_decref(root);
+}
+
+Test(results, validate_rejects_broken_trees)
+{
+	struct vmb_error err = {0};
+	json_t *r = minimal();
+
+	cr_assert_eq(vmb_results_validate(r, &err), 0, "%s", err.msg);
+	json_object_set_new(r, "schema_version", json_integer(VMB_SCHEMA_VERSION + 1));
+	cr_assert_eq(vmb_results_validate(r, &err), -1);
+	cr_assert(strstr(err.msg, "schema_version"));
+	json_decref(r);
+	r = minimal();
+	json_object_del(json_array_get(json_object_get(r, "cases"), 0), "runner");
+	cr_assert_eq(vmb_results_validate(r, &err), -1);
+	json_decref(r);
+}
+
+Test(results, load_names_the_file_on_bad_json)
+{
+	char path[] = "/tmp/vmbench-bad-XXXXXX";
+	struct vmb_error err = {0};
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write(fd, "{\"schema_version\": 1,", 21), 21);
+	close(fd);
+	cr_assert_null(vmb_results_load(path, &err));
+	cr_assert_eq(err.kind, VMB_ERR_USAGE);
+	cr_assert(strstr(err.msg, path), "%s", err.msg);
+	unlink(path);
+}
+
+static json_t *sample(double wall_ns, const char *status, int warmup)
+{
+	return json_pack("{s:s, s:b, s:{s:f, s:i, s:{s:{s:i}, s:{s:s}}}, s:{s:i, s:i}}", "status",
+	                 status, "warmup", warmup, "agent", "wall_ns", wall_ns, "ops", 1000,
+	                 "counters", "sde:::vmbench::ops", "value", 1000, "PAPI_TOT_CYC",
+	                 "unavailable", "no PMU", "phases", "launch", 100, "agent_ready", 600);
+}
+
+Test(results, aggregate_uses_only_measured_ok_samples)
+{
+	json_t *c = json_pack("{s:s, s:[o, o, o, o, o]}", "workload", "w", "samples",
+	                      sample(9e9, "ok", 1), sample(1e9, "ok", 0), sample(3e9, "ok", 0),
+	                      sample(2e9, "ok", 0), sample(7e9, "failed", 0));
+
+	vmb_case_aggregate(c, 1);
+	json_t *a = json_object_get(c, "aggregates");
+	json_t *wall = json_object_get(a, "workload_wall_ns");
+	cr_assert_eq(json_integer_value(json_object_get(wall, "n")), 3);
+	cr_assert_float_eq(json_real_value(json_object_get(wall, "median")), 2e9, 1);
+	cr_assert_float_eq(json_real_value(json_object_get(wall, "max")), 3e9, 1);
+	cr_assert_str_eq(json_string_value(json_object_get(wall, "unit")), "ns");
+	json_t *rate = json_object_get(a, "ops_per_s");
+	cr_assert_float_eq(json_real_value(json_object_get(rate, "median")), 500, 1e-9);
+	json_t *ready = json_object_get(a, "launch_to_ready_ns");
+	cr_assert_float_eq(json_real_value(json_object_get(ready, "median")), 500, 1e-9);
+	cr_assert_not_null(json_object_get(a, "counter:sde:::vmbench::ops"));
+	cr_assert_null(json_object_get(a, "counter:PAPI_TOT_CYC"),
+	               "an unavailable counter must not be aggregated as a number");
+	json_decref(c);
+}

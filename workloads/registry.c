@@ -1,0 +1,66 @@
+/* registry.c: the workload table built from workloads.def, and the suites it implies. */
+#include <string.h>
+
+#include "vmbench/workload.h"
+
+const struct vmb_workload *const vmb_workloads[] = {
+#define VMB_WORKLOAD(id, name) &vmb_workload_##id,
+#include "workloads.def"
+#undef VMB_WORKLOAD
+};
+
+const unsigned vmb_workload_count = sizeof(vmb_workloads) / sizeof(vmb_workloads[0]);
+
+const struct vmb_workload *vmb_workload_find(const char *name)
+{
+	for (unsigned i = 0; i < vmb_workload_count; i++)
+		if (strcmp(vmb_workloads[i]->name, name) == 0)
+			return vmb_workloads[i];
+	return NULL;
+}
+
+unsigned vmb_workload_nparams(const struct vmb_workload *w)
+{
+	return w->nparams < VMB_MAX_PARAMS ? w->nparams : VMB_MAX_PARAMS;
+}
+
+int vmb_workload_param_index(const struct vmb_workload *w, const char *name)
+{
+	for (unsigned i = 0; i < vmb_workload_nparams(w); i++)
+		if (strcmp(w->params[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *const *vmb_suites(void)
+{
+	static const char *list[sizeof(vmb_workloads) / sizeof(vmb_workloads[0]) + 1];
+	unsigned n = 0;
+
+	if (list[0])
+		return list;
+	for (unsigned i = 0; i < vmb_workload_count; i++) {
+		unsigned j = 0;
+		while (j < n && strcmp(list[j], vmb_workloads[i]->suite) != 0)
+			j++;
+		if (j == n)
+			list[n++] = vmb_workloads[i]->suite;
+	}
+	list[n] = NULL;
+	return list;
+}
+
+bool vmb_suite_in_all(const char *suite)
+{
+	return strcmp(suite, "selftest") != 0;
+}
+
+bool vmb_suite_known(const char *suite)
+{
+	if (strcmp(suite, "all") == 0)
+		return true;
+	for (const char *const *s = vmb_suites(); *s; s++)
+		if (strcmp(*s, suite) == 0)
+			return true;
+	return false;
+}
