@@ -104,7 +104,7 @@ static int parse_runners(char *arg, struct vmb_run_opts *o, struct vmb_error *er
 		o->runners[i] = vmb_runner_find(names[i]);
 		if (!o->runners[i])
 			return vmb_error_set(err, VMB_ERR_USAGE,
-			                     "--runner %s: no such runner (native, container, vm)",
+			                     "--runner %s: no such runner (see vmbench list)",
 			                     names[i]);
 		for (unsigned j = 0; j < i; j++)
 			if (o->runners[j] == o->runners[i])
@@ -175,6 +175,47 @@ uint64_t vmb_param_value(const struct vmb_run_opts *o, const struct vmb_workload
 	return v < (double)p->min ? p->min : v > (double)p->max ? p->max : (uint64_t)v;
 }
 
+int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out,
+                   struct vmb_error *err)
+{
+	char num[32];
+	size_t len = strlen(s);
+	unsigned shift = 0;
+
+	if (len == 0 || len >= sizeof(num))
+		return vmb_error_set(err, VMB_ERR_USAGE, "%s '%s': not a size", what, s);
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift)
+		num[len - 1] = '\0';
+	uint64_t v;
+	if (vmb_parse_u64(num, 1, UINT64_MAX >> shift, what, &v, err) < 0)
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "%s '%s': not a size (a whole number, optionally K, M or G)",
+		                     what, s);
+	v <<= shift;
+	if (v < min || v > max)
+		return vmb_error_set(err, VMB_ERR_USAGE, "%s %s: outside %llu..%llu bytes", what, s,
+		                     (unsigned long long)min, (unsigned long long)max);
+	*out = v;
+	return 0;
+}
+
 int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_error *err)
 {
 	static const struct option longopts[] = {
@@ -190,6 +231,9 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	        {"cores", required_argument, NULL, 'c'},
 	        {"param", required_argument, NULL, 'p'},
 	        {"help", no_argument, NULL, 'h'},
+	        {"cpus", required_argument, NULL, 'C'},
+	        {"memory", required_argument, NULL, 'M'},
+	        {"image", required_argument, NULL, 'I'},
 	        {NULL, 0, NULL, 0},
 	};
 	static char all[] = "all";
@@ -211,6 +255,7 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			rc = parse_suites(optarg, o, err);
 			break;
 		case 'r':
+			o->runners_given = true;
 			rc = parse_runners(optarg, o, err);
 			break;
 		case 'w':
@@ -244,6 +289,18 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			break;
 		case 'p':
 			rc = parse_param(optarg, o, err);
+			break;
+		case 'C':
+			rc = vmb_parse_double(optarg, 0.01, 4096, "--cpus", &o->cpus, err);
+			break;
+		case 'M':
+			rc = vmb_parse_size(optarg, 1 << 20, 1ULL << 40, "--memory", &o->memory,
+			                    err);
+			break;
+		case 'I':
+			if (!*optarg)
+				rc = vmb_error_set(err, VMB_ERR_USAGE, "--image: empty path");
+			o->image = optarg;
 			break;
 		case 'h':
 			o->help = true;
@@ -313,6 +370,9 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, char *reasons,
 		if (!suite_selected(o, wl->suite) || !workload_selected(o, wl))
 			continue;
 		for (unsigned r = 0; r < o->nrunners; r++) {
+			if (o->runners[r]->reference && !o->runners_given &&
+			    strcmp(wl->suite, "startup") != 0)
+				continue;
 			cases[n].workload = wl;
 			cases[n].runner = o->runners[r];
 			cases[n].skip_reason = reasons[r * 256] ? reasons + r * 256 : NULL;

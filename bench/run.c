@@ -6,12 +6,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "bench/run.h"
 #include "vmbench/report.h"
+#include "vmbench/cgroup.h"
 #include "vmbench/host.h"
+#include "vmbench/image.h"
 #include "vmbench/results.h"
 #include "vmbench/util.h"
 #include "version.h"
@@ -25,7 +28,9 @@ struct run_state {
 	char dir[PATH_MAX - 64];
 	char logs[PATH_MAX - 32];
 	char scratch[64];
+	char volume[96]; /* the I/O volume every runner uses: one directory, one file system */
 	char agent[PATH_MAX];
+	char init[PATH_MAX]; /* vmbench-init, or "" when not found (container runner fails) */
 	struct vmb_placement place;
 	uint64_t t_start;
 	unsigned total, done; /* instances planned and finished */
@@ -34,28 +39,32 @@ struct run_state {
 	int failed_cases;
 };
 
-static int find_agent(char *out, size_t len, struct vmb_error *err)
+/* Finds one of vmbench's own programs: $ENV, else beside this executable (an
+ * installed tree), else where meson builds it (a build tree). */
+static int find_program(const char *name, const char *env_name, const char *build_dir, char *out,
+                        size_t len, struct vmb_error *err)
 {
-	const char *env = getenv("VMBENCH_AGENT");
+	const char *env = getenv(env_name);
 	vmb_autofree char *self = vmb_self_dir();
-	const char *rel[] = {"vmbench-agent", "../workloads/vmbench-agent",
-	                     "../libexec/vmbench/vmbench-agent"};
+	char rel[3][128];
 
 	if (env && *env) {
 		if (access(env, X_OK) < 0)
-			return vmb_error_sys(err, errno, "VMBENCH_AGENT=%s", env);
+			return vmb_error_sys(err, errno, "%s=%s", env_name, env);
 		snprintf(out, len, "%s", env);
 		return 0;
 	}
-	for (size_t i = 0; self && i < VMB_ARRAY_SIZE(rel); i++) {
+	snprintf(rel[0], sizeof(rel[0]), "%s", name);
+	snprintf(rel[1], sizeof(rel[1]), "../%s/%s", build_dir, name);
+	snprintf(rel[2], sizeof(rel[2]), "../libexec/vmbench/%s", name);
+	for (size_t i = 0; self && i < 3; i++) {
 		char path[PATH_MAX];
 		snprintf(path, sizeof(path), "%s/%s", self, rel[i]);
 		if (access(path, X_OK) == 0 && realpath(path, out))
 			return 0;
 	}
-	return vmb_error_set(err, VMB_ERR_FAIL,
-	                     "cannot find vmbench-agent beside %s; set VMBENCH_AGENT",
-	                     self ? self : "this program");
+	return vmb_error_set(err, VMB_ERR_FAIL, "cannot find %s beside %s; set %s", name,
+	                     self ? self : "this program", env_name);
 }
 
 static void default_out(char *buf, size_t len)
@@ -354,11 +363,17 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	char *args[6 + 2 * VMB_MAX_PARAMS];
 	struct vmb_launch spec = {
 	        .agent_path = s->agent,
+	        .init_path = s->init[0] ? s->init : NULL,
 	        .agent_args = args,
 	        .cpus = &s->place.cpus,
 	        .timeout_s = s->o->timeout_s,
 	        .scratch_dir = s->scratch,
 	        .log_path = log,
+	        .limits = {.cpus = s->o->cpus,
+	                   .memory_bytes = s->o->memory,
+	                   .cpuset = &s->place.cpus},
+	        .image_dir = s->o->image,
+	        .volume_dir = s->volume,
 	};
 	const char *failure = NULL;
 
@@ -447,27 +462,43 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 		vmb_cli_run_usage(stdout);
 		return 0;
 	}
+	if (o.image && vmb_image_check(o.image, err) < 0)
+		return vmb_error_prefix(err, "--image");
 	s.ncases = vmb_plan(&o, &s.cases, reasons, err);
 	if (s.ncases < 0)
 		return -1;
 	for (int i = 0; i < s.ncases; i++)
 		if (!s.cases[i].skip_reason)
 			s.total += o.warmup + o.reps;
-	if (find_agent(s.agent, sizeof(s.agent), err) < 0 ||
+	struct vmb_error no_init = {0};
+	if (find_program("vmbench-init", "VMBENCH_INIT", "runners", s.init, sizeof(s.init),
+	                 &no_init) < 0)
+		s.init[0] = '\0';
+	if (find_program("vmbench-agent", "VMBENCH_AGENT", "workloads", s.agent, sizeof(s.agent),
+	                 err) < 0 ||
 	    vmb_placement_choose(o.cores, &s.place, err) < 0 || make_out_dir(&s, err) < 0) {
 		free(s.cases);
 		vmb_placement_release(&s.place);
 		return -1;
 	}
 	vmb_signals_install();
+	/* orphans of an instance come to us, not to the host's init */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	s.tty = isatty(2);
 	s.t_start = vmb_now_ns();
 	snprintf(s.scratch, sizeof(s.scratch), "/tmp/vmbench-run-XXXXXX");
-	if (!mkdtemp(s.scratch)) {
+	vmb_cgroup_sweep_stale();
+	if (!mkdtemp(s.scratch) || chmod(s.scratch, 0711) < 0) {
 		s.scratch[0] = '\0';
 		rc = vmb_error_sys(err, errno, "mkdtemp /tmp/vmbench-run-XXXXXX");
 	} else {
-		rc = begin(&s, argc, argv, err);
+		snprintf(s.volume, sizeof(s.volume), "%s/volume", s.scratch);
+		/* sticky and world-writable like /tmp: container root maps to
+		 * an unprivileged host uid, and must write here too */
+		if (mkdir(s.volume, 0755) < 0 || chmod(s.volume, 01777) < 0)
+			rc = vmb_error_sys(err, errno, "mkdir %s", s.volume);
+		else
+			rc = begin(&s, argc, argv, err);
 	}
 	fprintf(stderr, "vmbench: %d case(s), %u launch(es); results in %s/results.json\n",
 	        s.ncases, s.total, s.dir);

@@ -154,6 +154,25 @@ static double m_host_maxrss(json_t *s)
 	return num_at(json_object_get(json_object_get(s, "host"), "rusage"), "maxrss_kib");
 }
 
+static double m_runner_private(json_t *s)
+{
+	return num_at(json_object_get(s, "host"), "runner_private_kib");
+}
+
+static double m_cgroup_peak(json_t *s)
+{
+	return num_at(json_object_get(json_object_get(s, "host"), "cgroup"), "memory_peak_bytes") /
+	       1024;
+}
+
+/* What the instance's cgroup held at its peak beyond the agent's own
+ * anonymous memory: page tables, kernel objects, the runner's processes,
+ * and whatever file pages this instance was first to bring in. */
+static double m_cgroup_beyond_agent(json_t *s)
+{
+	return m_cgroup_peak(s) - num_at(json_object_get(s, "agent"), "rss_anon_kib");
+}
+
 static const struct metric metrics[] = {
         {"workload_wall_ns", "ns", m_workload_wall},
         {"ops_per_s", "ops/s", m_ops_rate},
@@ -163,6 +182,9 @@ static const struct metric metrics[] = {
         {"instance_total_ns", "ns", m_instance_total},
         {"host_cpu_ns", "ns", m_host_cpu},
         {"host_maxrss_kib", "KiB", m_host_maxrss},
+        {"runner_private_kib", "KiB", m_runner_private},
+        {"cgroup_memory_peak_kib", "KiB", m_cgroup_peak},
+        {"cgroup_beyond_agent_kib", "KiB", m_cgroup_beyond_agent},
 };
 
 static bool counts(json_t *s)

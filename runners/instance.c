@@ -102,9 +102,22 @@ static int take_record(struct vmb_instance *inst, const char *line, struct vmb_e
 		return vmb_error_set(err, VMB_ERR_FAIL, "malformed record from the agent: %.80s",
 		                     line);
 	}
-	if (strcmp(type, "ready") == 0 && !json_object_get(inst->phases, "agent_ready"))
+	if (strcmp(type, "phase") == 0) {
+		/* stamped where it happened, on the same monotonic clock */
+		const char *name = json_string_value(json_object_get(rec, "name"));
+		json_t *at = json_object_get(rec, "mono_ns");
+		if (name && json_is_integer(at) && !inst->runner->guest_clock)
+			json_object_set_new(
+			        inst->phases, name,
+			        json_integer(json_integer_value(at) - (json_int_t)inst->t0));
+		json_decref(rec);
+		return 0;
+	}
+	if (strcmp(type, "ready") == 0 && !json_object_get(inst->phases, "agent_ready")) {
 		vmb_instance_phase(inst, "agent_ready");
-	else if (strcmp(type, "result") == 0)
+		if (inst->runner->on_ready)
+			inst->runner->on_ready(inst);
+	} else if (strcmp(type, "result") == 0)
 		vmb_instance_phase(inst, "workload_done");
 	json_array_append_new(inst->records, rec);
 	return 0;
@@ -191,14 +204,45 @@ int vmb_instance_reap(struct vmb_instance *inst, bool force, struct vmb_error *e
 	return inst->timed_out || (err && err->kind == VMB_ERR_INTERRUPTED) ? -1 : 0;
 }
 
+static json_t *find_type(json_t *records, const char *type)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(records, i, r)
+	{
+		const char *t = json_string_value(json_object_get(r, "type"));
+		if (t && strcmp(t, type) == 0)
+			return r;
+	}
+	return NULL;
+}
+
 /* Explains why an instance that ran to the end did not succeed; 0 if it did. */
 static int judge(struct vmb_instance *inst, struct vmb_error *err)
 {
-	json_t *last = json_array_get(inst->records, json_array_size(inst->records) - 1);
+	json_t *last = find_type(inst->records, "done");
 	const char *type = last ? json_string_value(json_object_get(last, "type")) : NULL;
 	const char *status = last ? json_string_value(json_object_get(last, "status")) : NULL;
 	const char *why = last ? json_string_value(json_object_get(last, "error")) : NULL;
 
+	json_t *setup = find_type(inst->records, "error");
+	if (setup)
+		return vmb_error_set(err, VMB_ERR_FAIL, "%s set-up failed at %s: %s",
+		                     inst->runner->name,
+		                     json_string_value(json_object_get(setup, "step")),
+		                     json_string_value(json_object_get(setup, "error")));
+	json_t *cg = json_object_get(inst->host, "cgroup");
+	if (json_integer_value(json_object_get(cg, "oom_kills")) > 0) {
+		json_t *lim = json_object_get(cg, "limits");
+		const char *max = json_string_value(json_object_get(lim, "memory.max"));
+		if (!max)
+			max = json_string_value(json_object_get(lim, "memory.limit_in_bytes"));
+		return vmb_error_set(
+		        err, VMB_ERR_FAIL,
+		        "OOM-killed: the instance exceeded its memory limit of %s bytes",
+		        max ? max : "(unknown)");
+	}
 	if (inst->signalled)
 		return vmb_error_set(err, VMB_ERR_FAIL, "the agent was killed by signal %d (%s)",
 		                     inst->term_signal, strsignal(inst->term_signal));
@@ -236,6 +280,10 @@ int vmb_instance_run(struct vmb_instance *inst, const struct vmb_runner *r,
 	if (rc == 0)
 		rc = r->wait(inst, err);
 	r->teardown(inst);
+	/* vmbench is a child subreaper: anything of this instance orphaned on
+	 * the way out was handed to us, and is reaped here. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
 	vmb_instance_phase(inst, "teardown_done");
 	if (pending_signal && err->kind != VMB_ERR_INTERRUPTED)
 		rc = vmb_error_set(err, VMB_ERR_INTERRUPTED, "interrupted by signal %d",

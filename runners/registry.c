@@ -6,11 +6,13 @@
 extern const struct vmb_runner vmb_runner_native;
 extern const struct vmb_runner vmb_runner_container;
 extern const struct vmb_runner vmb_runner_vm;
+extern const struct vmb_runner vmb_runner_unshare;
 
 const struct vmb_runner *const vmb_runners[] = {
         &vmb_runner_native,
         &vmb_runner_container,
         &vmb_runner_vm,
+        &vmb_runner_unshare,
 };
 
 const unsigned vmb_runner_count = sizeof(vmb_runners) / sizeof(vmb_runners[0]);

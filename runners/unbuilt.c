@@ -1,14 +1,8 @@
-/* unbuilt.c: registry entries for the container and VM runners until they land, so
+/* unbuilt.c: the registry entry for the VM runner until it lands, so
  * `vmbench list` and the results can say plainly that they are not built yet. */
 #include <stdio.h>
 
 #include "vmbench/runner.h"
-
-static int container_probe(char *why, size_t len)
-{
-	snprintf(why, len, "not built yet: the namespace container runner is issue #3");
-	return -1;
-}
 
 static int vm_probe(char *why, size_t len)
 {
@@ -25,16 +19,6 @@ static int unbuilt_step(struct vmb_instance *inst, struct vmb_error *err)
 static void unbuilt_teardown(struct vmb_instance *inst)
 {
 }
-
-const struct vmb_runner vmb_runner_container = {
-        .name = "container",
-        .summary = "the agent in vmbench's own namespace container (no Docker, no runc)",
-        .probe = container_probe,
-        .prepare = unbuilt_step,
-        .launch = unbuilt_step,
-        .wait = unbuilt_step,
-        .teardown = unbuilt_teardown,
-};
 
 const struct vmb_runner vmb_runner_vm = {
         .name = "vm",

@@ -90,6 +90,9 @@ Test(cli, bad_input_is_named)
 	bad("--reps", (const char *[]){"--reps", NULL});
 	bad("iterations", (const char *[]){"--param", "iterations=0", NULL});
 	bad("colour", (const char *[]){"--param", "colour=3", NULL});
+	bad("--memory", (const char *[]){"--memory", "lots", NULL});
+	bad("--cpus", (const char *[]){"--cpus", "0", NULL});
+	bad("--image", (const char *[]){"--image", "", NULL});
 }
 
 Test(cli, plan_expands_suites_by_runners)
@@ -99,9 +102,12 @@ Test(cli, plan_expands_suites_by_runners)
 	struct vmb_case *cases;
 	char reasons[VMB_MAX_LIST * 256];
 
+	int own = 0;
+	for (unsigned i = 0; i < vmb_runner_count; i++)
+		own += !vmb_runners[i]->reference;
 	cr_assert_eq(PARSE(&o, &err, "--suite", "cpu"), 0);
 	int n = vmb_plan(&o, &cases, reasons, &err);
-	cr_assert_eq(n, 2 * (int)vmb_runner_count, "%d cases", n);
+	cr_assert_eq(n, 2 * own, "%d cases", n);
 	for (int i = 0; i < n; i++) {
 		cr_assert_str_eq(cases[i].workload->suite, "cpu");
 		if (strcmp(cases[i].runner->name, "native") == 0)
@@ -141,4 +147,45 @@ Test(cli, params_scale_and_override)
 	cr_assert_eq(vmb_param_value(&o, w, (unsigned)rounds), (w->params[rounds].def + 1) / 2);
 	cr_assert_eq(PARSE(&o, &err, "--scale", "0.0001"), 0);
 	cr_assert_eq(vmb_param_value(&o, w, (unsigned)rounds), w->params[rounds].min);
+}
+
+Test(cli, reference_runner_only_in_startup_unless_named)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+	char reasons[VMB_MAX_LIST * 256];
+	int seen;
+
+	cr_assert_eq(PARSE(&o, &err, "--suite", "startup,cpu"), 0);
+	int n = vmb_plan(&o, &cases, reasons, &err);
+	seen = 0;
+	for (int i = 0; i < n; i++)
+		if (strcmp(cases[i].runner->name, "unshare") == 0) {
+			cr_assert_str_eq(cases[i].workload->suite, "startup");
+			seen++;
+		}
+	cr_assert_eq(seen, 1);
+	free(cases);
+	cr_assert_eq(PARSE(&o, &err, "--suite", "cpu", "--runner", "unshare"), 0);
+	n = vmb_plan(&o, &cases, reasons, &err);
+	cr_assert_eq(n, 2);
+	free(cases);
+}
+
+Test(cli, sizes)
+{
+	struct vmb_error err = {0};
+	uint64_t v;
+
+	cr_assert_eq(vmb_parse_size("512M", 1, UINT64_MAX, "--memory", &v, &err), 0);
+	cr_assert_eq(v, 512ull << 20);
+	cr_assert_eq(vmb_parse_size("2G", 1, UINT64_MAX, "--memory", &v, &err), 0);
+	cr_assert_eq(v, 2ull << 30);
+	cr_assert_eq(vmb_parse_size("4096", 1, UINT64_MAX, "--memory", &v, &err), 0);
+	cr_assert_eq(v, 4096);
+	cr_assert_eq(vmb_parse_size("12X", 1, UINT64_MAX, "--memory", &v, &err), -1);
+	cr_assert(strstr(err.msg, "--memory"));
+	cr_assert_eq(vmb_parse_size("1K", 1 << 20, UINT64_MAX, "--memory", &v, &err), -1);
+	cr_assert_eq(vmb_parse_size("M", 1, UINT64_MAX, "--memory", &v, &err), -1);
 }

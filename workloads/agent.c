@@ -91,19 +91,17 @@ static int set_param(struct agent_opts *o, const char *kv, struct vmb_error *err
 static int parse_args(int argc, char **argv, struct agent_opts *o, struct vmb_error *err)
 {
 	static const struct option longopts[] = {
-	        {"workload", required_argument, NULL, 'w'},
-	        {"param", required_argument, NULL, 'p'},
-	        {"seed", required_argument, NULL, 's'},
-	        {"fd", required_argument, NULL, 'f'},
-	        {"list", no_argument, NULL, 'l'},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
+	        {"workload", required_argument, NULL, 'w'}, {"param", required_argument, NULL, 'p'},
+	        {"seed", required_argument, NULL, 's'},     {"fd", required_argument, NULL, 'f'},
+	        {"dir", required_argument, NULL, 'd'},      {"list", no_argument, NULL, 'l'},
+	        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
 	};
 	uint64_t v;
 	int c;
 
 	o->fd = 1;
 	o->ctx.seed = 1;
+	o->ctx.dir = "/tmp";
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -128,6 +126,9 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct vmb_er
 			if (vmb_parse_u64(optarg, 0, 1023, "--fd", &v, err) < 0)
 				return -1;
 			o->fd = (int)v;
+			break;
+		case 'd':
+			o->ctx.dir = optarg;
 			break;
 		case 'l':
 			list_workloads();
@@ -167,6 +168,21 @@ static json_t *ready_record(const struct agent_opts *o)
 	                 (json_int_t)vmb_now_ns(), "kernel", u.release);
 }
 
+/* A "kB" line of /proc/self/status, or -1 (no /proc, as in a bare guest). */
+static long status_kib(const char *key)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = atol(line + strlen(key));
+	if (f)
+		fclose(f);
+	return v;
+}
+
 /* Runs the workload between the counters and returns the "result" record. */
 static json_t *measure(struct agent_opts *o, struct vmb_counters *ctr, struct vmb_error *err)
 {
@@ -187,20 +203,27 @@ static json_t *measure(struct agent_opts *o, struct vmb_counters *ctr, struct vm
 	}
 	char sum[24];
 	snprintf(sum, sizeof(sum), "%016llx", (unsigned long long)o->ctx.checksum);
-	return json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:o}",
-	                 "type", "result", "workload", o->w->name, "wall_ns", (json_int_t)(t1 - t0),
-	                 "cpu_user_ns", (json_int_t)(tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime)),
-	                 "cpu_sys_ns", (json_int_t)(tv_ns(r1.ru_stime) - tv_ns(r0.ru_stime)), "ops",
-	                 (json_int_t)o->ctx.ops, "ops_unit",
-	                 o->ctx.ops_unit ? o->ctx.ops_unit : "op", "bytes",
-	                 (json_int_t)o->ctx.bytes, "checksum", sum, "minflt",
-	                 (json_int_t)(r1.ru_minflt - r0.ru_minflt), "majflt",
-	                 (json_int_t)(r1.ru_majflt - r0.ru_majflt), "maxrss_kib",
-	                 (json_int_t)r1.ru_maxrss, "counters", counters);
+	json_t *rec = json_pack(
+	        "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:o}", "type",
+	        "result", "workload", o->w->name, "wall_ns", (json_int_t)(t1 - t0), "cpu_user_ns",
+	        (json_int_t)(tv_ns(r1.ru_utime) - tv_ns(r0.ru_utime)), "cpu_sys_ns",
+	        (json_int_t)(tv_ns(r1.ru_stime) - tv_ns(r0.ru_stime)), "ops",
+	        (json_int_t)o->ctx.ops, "ops_unit", o->ctx.ops_unit ? o->ctx.ops_unit : "op",
+	        "bytes", (json_int_t)o->ctx.bytes, "checksum", sum, "minflt",
+	        (json_int_t)(r1.ru_minflt - r0.ru_minflt), "majflt",
+	        (json_int_t)(r1.ru_majflt - r0.ru_majflt), "maxrss_kib", (json_int_t)r1.ru_maxrss,
+	        "counters", counters);
+	long anon = status_kib("RssAnon:");
+	if (anon >= 0)
+		json_object_set_new(rec, "rss_anon_kib", json_integer(anon));
+	if (o->ctx.observations)
+		json_object_set_new(rec, "observations", o->ctx.observations);
+	return rec;
 }
 
 int main(int argc, char **argv)
 {
+	uint64_t t_main = vmb_now_ns();
 	struct agent_opts o = {0};
 	struct vmb_error err = {0};
 	struct vmb_counters *ctr;
@@ -210,6 +233,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vmbench-agent: %s\n", err.msg);
 		return AGENT_USAGE;
 	}
+	/* Where start-up time goes: loading and linking (before main) versus
+	 * setting up PAPI (between main and ready). */
+	emit(o.fd, json_pack("{s:s, s:s, s:I}", "type", "phase", "name", "agent_main", "mono_ns",
+	                     (json_int_t)t_main));
 	ctr = vmb_counters_open(&o.ctx.ops, &o.ctx.bytes);
 	if (!ctr) {
 		fprintf(stderr, "vmbench-agent: out of memory\n");

@@ -35,7 +35,11 @@ struct vmb_run_opts {
 	const char *param_keys[VMB_MAX_LIST]; /* --param KEY=VALUE overrides */
 	uint64_t param_vals[VMB_MAX_LIST];
 	unsigned nparams;
-	bool help; /* --help was given: print run_usage, run nothing */
+	double cpus;        /* --cpus: CPU bandwidth limit in cores (container, vm); 0 = none */
+	uint64_t memory;    /* --memory: limit in bytes (container, vm); 0 = none */
+	const char *image;  /* --image: prepared image directory for the container */
+	bool runners_given; /* --runner was given (reference runners run everywhere) */
+	bool help;          /* --help was given: print run_usage, run nothing */
 };
 
 /* Parses `vmbench run` arguments (argv[0] is "run"). Fills o with defaults
@@ -45,6 +49,11 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 /* Usage texts of the subcommands. */
 void vmb_cli_usage(FILE *f);
 void vmb_cli_run_usage(FILE *f);
+
+/* Parses a size such as 512M, 2G, 65536 or 64K (binary units) into bytes
+ * within [min, max]; 0 or -1 with a usage error naming `what`. */
+int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out,
+                   struct vmb_error *err);
 
 /* The value of parameter i of w for this run: a --param override, else the
  * default, times --scale when the parameter is scaled, clamped to its bounds. */

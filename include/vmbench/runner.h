@@ -9,16 +9,21 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
+#include "vmbench/cgroup.h"
 #include "vmbench/error.h"
 
 /* What one instance runs: identical for every runner. */
 struct vmb_launch {
-	const char *agent_path;  /* the agent binary on the host */
-	char **agent_args;       /* arguments after argv[0], NULL-terminated */
-	const cpu_set_t *cpus;   /* placement, the same for every runner */
-	double timeout_s;        /* launch to exit; 0 means none */
-	const char *scratch_dir; /* the run's scratch directory (deleted after the run) */
-	const char *log_path;    /* where the agent's stderr (or a guest's console) goes */
+	const char *agent_path;          /* the agent binary on the host */
+	const char *init_path;           /* vmbench-init (container runner); NULL if not found */
+	char **agent_args;               /* arguments after argv[0], NULL-terminated */
+	const cpu_set_t *cpus;           /* placement, the same for every runner */
+	double timeout_s;                /* launch to exit; 0 means none */
+	const char *scratch_dir;         /* the run's scratch directory (deleted after the run) */
+	const char *log_path;            /* where the agent's stderr (or a guest's console) goes */
+	struct vmb_cgroup_limits limits; /* --cpus, --memory, placement (container, vm) */
+	const char *image_dir;           /* --image: a prepared image; NULL = vmbench's own */
+	const char *volume_dir;          /* host directory the agent's I/O goes to; NULL = none */
 };
 
 /* Result channel state, filled by vmb_channel_collect. */
@@ -49,6 +54,12 @@ struct vmb_runner {
 	/* Whether this runner can work on this host: 0, or -1 with a reason
 	 * (and what to do about it) in why. */
 	int (*probe)(char *why, size_t len);
+	/* A reference runner (an outside tool, for comparison) runs by default
+	 * only in the startup suite; naming it with --runner runs it everywhere. */
+	bool reference;
+	/* The agent runs on another clock (a guest's): its "phase" records are
+	 * not comparable with the host's monotonic clock and are ignored. */
+	bool guest_clock;
 	/* Makes what the instance needs before launch (directories, cgroups). */
 	int (*prepare)(struct vmb_instance *inst, struct vmb_error *err);
 	/* Starts the agent; records the "launch" phase, sets pid and chan_fd. */
@@ -56,6 +67,9 @@ struct vmb_runner {
 	/* Waits for the agent's records and the process's end; fills the
 	 * outcome fields. Must stop the instance on timeout or interruption. */
 	int (*wait)(struct vmb_instance *inst, struct vmb_error *err);
+	/* Optional: called when the agent's ready record arrives, while the
+	 * instance runs (to sample the runner's own memory, say). */
+	void (*on_ready)(struct vmb_instance *inst);
 	/* Releases everything prepare and launch made; always called, also
 	 * after a failure at any step, and must be safe to call on a partly
 	 * prepared instance. Adds host-side counters to inst->host. */

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "vmbench/error.h"
@@ -23,12 +24,14 @@ struct vmb_param {
 struct vmb_workload_ctx {
 	uint64_t param[VMB_MAX_PARAMS]; /* values, in the order of the table */
 	uint64_t seed;                  /* for any generated input */
+	const char *dir;                /* where I/O workloads put their files */
 	/* Outputs. ops and bytes are also PAPI software-defined counters, so the
 	 * workload must add to them as it goes, not only at the end. */
 	long long ops;
 	long long bytes;
 	uint64_t checksum;    /* depends on every result, so no work can be elided */
 	const char *ops_unit; /* what one op is, e.g. "hash" or "flop" */
+	json_t *observations; /* optional facts the workload saw (owned by the agent) */
 };
 
 struct vmb_workload {

@@ -1,0 +1,31 @@
+/* image.h: the agent's root file system, made once and reused: the agent binary, its
+ * shared-library closure and the few files it needs. The container runner uses it as
+ * the overlay's lower layer; the VM runner packs the same files into its initramfs. */
+#pragma once
+
+#include <stddef.h>
+
+#include "vmbench/error.h"
+
+/* Where the agent sits inside an image. */
+#define VMB_IMAGE_AGENT "/usr/local/bin/vmbench-agent"
+
+/* Mount points every image has, relative to its root. */
+extern const char *const vmb_image_dirs[];
+
+/* The absolute host paths of exe's shared-library closure, the program
+ * interpreter included (from `ldd`), as a NULL-terminated malloc'd array of
+ * malloc'd strings; free with vmb_strv_free. NULL with err set on failure. */
+char **vmb_image_closure(const char *exe, struct vmb_error *err);
+void vmb_strv_free(char **v);
+
+/* Makes sure an image for `agent` exists in the cache ($VMBENCH_CACHE, else
+ * /var/cache/vmbench as root, else ~/.cache/vmbench) and writes its path to
+ * out. The image is keyed by the contents of the agent and the identity of
+ * every library, so it is rebuilt only when one of them changes; it is built
+ * in a temporary directory and renamed into place. 0 or -1 with err set. */
+int vmb_image_ensure(const char *agent, char *out, size_t len, struct vmb_error *err);
+
+/* Checks that dir is a usable image (a directory holding an executable
+ * agent); 0 or -1 with a usage error naming dir. */
+int vmb_image_check(const char *dir, struct vmb_error *err);

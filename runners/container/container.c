@@ -1,0 +1,369 @@
+/* container.c: the namespace container runner, host side: the image, instance
+ * directories, the cgroup, vmbench-init started and moved into the cgroup before launch,
+ * id maps, waiting, counters and teardown. The container's own side is in child.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runners/common.h"
+#include "runners/container/container.h"
+#include "vmbench/cgroup.h"
+#include "vmbench/image.h"
+#include "vmbench/util.h"
+
+#define ID_COUNT 65536u
+
+/* Host side state of one container instance. */
+struct ctr {
+	char image[PATH_MAX];
+	char inst_dir[PATH_MAX]; /* upper/, work/, merged/ */
+	char hostname[64];
+	struct vmb_cgroup *cg;
+	int sync_wr; /* host -> container: id maps are written */
+	int ctl_wr;  /* host -> helper: clone now */
+	int pid_rd;  /* helper -> host: the container's PID 1 */
+	pid_t init_pid;
+	bool dirs_made;
+	uid_t id_base;
+};
+
+/* The host uid/gid that container root maps to: root's range in /etc/subuid
+ * if there is one, else 100000; 65536 ids from there. Never 0. */
+static uid_t id_base(void)
+{
+	FILE *f = fopen("/etc/subuid", "r");
+	char line[256];
+	unsigned long base = 100000, count;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char name[128];
+		if (sscanf(line, "%127[^:]:%lu:%lu", name, &base, &count) == 3 &&
+		    strcmp(name, "root") == 0 && count >= ID_COUNT && base > 0)
+			break;
+		base = 100000;
+	}
+	if (f)
+		fclose(f);
+	return (uid_t)base;
+}
+
+static int container_probe(char *why, size_t len)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+		              CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) == 0
+		              ? 0
+		              : errno);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
+		snprintf(why, len, "cannot test for user namespaces: fork failed");
+		return -1;
+	}
+	if (WEXITSTATUS(status)) {
+		snprintf(why, len,
+		         "no user namespaces here: unshare failed: %s (see vmbench doctor)",
+		         strerror(WEXITSTATUS(status)));
+		return -1;
+	}
+	if (geteuid() != 0) {
+		snprintf(why, len, "needs root to create cgroups and map id ranges");
+		return -1;
+	}
+	if (access("/sys/fs/cgroup", R_OK) < 0) {
+		snprintf(why, len, "no cgroup file system at /sys/fs/cgroup");
+		return -1;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const char *text, struct vmb_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || vmb_write_all(fd, text, strlen(text)) < 0) {
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		return vmb_error_sys(err, saved, "write %s", path);
+	}
+	return close(fd) < 0 ? vmb_error_sys(err, errno, "close %s", path) : 0;
+}
+
+static int make_dirs(struct ctr *c, const struct vmb_launch *spec, unsigned seq,
+                     struct vmb_error *err)
+{
+	static const char *const sub[] = {"upper", "work", "merged"};
+	char path[PATH_MAX];
+
+	snprintf(c->inst_dir, sizeof(c->inst_dir), "%s/container-%u", spec->scratch_dir, seq);
+	if (mkdir(c->inst_dir, 0711) < 0)
+		return vmb_error_sys(err, errno, "mkdir %s", c->inst_dir);
+	c->dirs_made = true;
+	for (size_t i = 0; i < VMB_ARRAY_SIZE(sub); i++) {
+		snprintf(path, sizeof(path), "%s/%s", c->inst_dir, sub[i]);
+		if (mkdir(path, 0755) < 0)
+			return vmb_error_sys(err, errno, "mkdir %s", path);
+		/* container root writes the upper layer: it must own it */
+		if (i < 2 && chown(path, c->id_base, c->id_base) < 0)
+			return vmb_error_sys(err, errno, "chown %s", path);
+	}
+	return 0;
+}
+
+static int write_id_maps(pid_t pid, uid_t base, struct vmb_error *err)
+{
+	char path[64], map[64];
+
+	snprintf(map, sizeof(map), "0 %u %u\n", (unsigned)base, ID_COUNT);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	if (write_file(path, map, err) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	return write_file(path, map, err);
+}
+
+/* Starts vmbench-init with the channel and control pipes on its fixed
+ * descriptors, and moves it into the cgroup. The migration (a costly kernel
+ * synchronisation, up to tens of ms on cgroup v1) thus happens before launch,
+ * and the container is cloned from inside the cgroup, as runc and crun do
+ * with their init process. */
+static int start_helper(struct vmb_instance *inst, struct ctr *c, struct vmb_error *err)
+{
+	const struct vmb_launch *spec = inst->spec;
+	vmb_autofree char **agent = vmb_agent_argv(spec, "3", spec->volume_dir ? "/data" : NULL);
+	int chan[2] = {-1, -1}, sync[2] = {-1, -1}, ctl[2] = {-1, -1}, pids[2] = {-1, -1};
+	char *argv[80];
+	int n = 0, logfd = -1, rc = -1;
+
+	if (!agent)
+		return vmb_error_sys(err, ENOMEM, "agent arguments");
+	agent[0] = VMB_IMAGE_AGENT;
+	argv[n++] = (char *)spec->init_path;
+	argv[n++] = c->image;
+	argv[n++] = c->inst_dir;
+	argv[n++] = spec->volume_dir ? (char *)spec->volume_dir : "-";
+	argv[n++] = c->hostname;
+	argv[n++] = "--";
+	for (char **a = agent; *a && n < 79; a++)
+		argv[n++] = *a;
+	argv[n] = NULL;
+	logfd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (logfd < 0)
+		return vmb_error_sys(err, errno, "open %s", spec->log_path);
+	if (pipe2(chan, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0 ||
+	    pipe2(pids, O_CLOEXEC) < 0) {
+		vmb_error_sys(err, errno, "pipe");
+		goto out;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* Between fork and exec: the one place that may die on the spot.
+		 * Raise every source above the target numbers first. */
+		int src[4] = {
+		        fcntl(chan[1], F_DUPFD_CLOEXEC, 16), fcntl(sync[0], F_DUPFD_CLOEXEC, 16),
+		        fcntl(ctl[0], F_DUPFD_CLOEXEC, 16), fcntl(pids[1], F_DUPFD_CLOEXEC, 16)};
+		vmb_child_common(spec, logfd);
+		if (dup2(src[0], VMB_INIT_FD_CHAN) < 0 || dup2(src[1], VMB_INIT_FD_SYNC) < 0 ||
+		    dup2(src[2], VMB_INIT_FD_CTL) < 0 || dup2(src[3], VMB_INIT_FD_PID) < 0)
+			_exit(127);
+		execv(argv[0], argv);
+		dprintf(2, "vmbench: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0) {
+		vmb_error_sys(err, errno, "fork");
+		goto out;
+	}
+	inst->pid = pid;
+	inst->chan_fd = chan[0];
+	chan[0] = -1;
+	c->sync_wr = sync[1];
+	c->ctl_wr = ctl[1];
+	c->pid_rd = pids[0];
+	sync[1] = ctl[1] = pids[0] = -1;
+	rc = vmb_cgroup_attach(c->cg, pid, err);
+	if (rc == 0)
+		vmb_instance_phase(inst, "cgroup_joined");
+out:
+	for (int *fd = (int[]){chan[0], chan[1], sync[0], sync[1], ctl[0], ctl[1], pids[0], pids[1],
+	                       logfd, -2};
+	     *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	return rc;
+}
+
+static int container_prepare(struct vmb_instance *inst, struct vmb_error *err)
+{
+	static unsigned seq;
+	const struct vmb_launch *spec = inst->spec;
+	struct ctr *c = calloc(1, sizeof(*c));
+	char name[64];
+
+	if (!c)
+		return vmb_error_sys(err, ENOMEM, "container");
+	inst->priv = c;
+	c->sync_wr = c->ctl_wr = c->pid_rd = -1;
+	c->id_base = id_base();
+	seq++;
+	if (!spec->init_path)
+		return vmb_error_set(err, VMB_ERR_FAIL,
+		                     "vmbench-init was not found beside vmbench");
+	if (spec->image_dir) {
+		if (vmb_image_check(spec->image_dir, err) < 0)
+			return -1;
+		snprintf(c->image, sizeof(c->image), "%s", spec->image_dir);
+	} else if (vmb_image_ensure(spec->agent_path, c->image, sizeof(c->image), err) < 0) {
+		return -1;
+	}
+	json_object_set_new(inst->host, "image", json_string(c->image));
+	if (make_dirs(c, spec, seq, err) < 0)
+		return -1;
+	snprintf(c->hostname, sizeof(c->hostname), "vmbench-%u", seq);
+	snprintf(name, sizeof(name), "vmbench-%d-%u", (int)getpid(), seq);
+	if (vmb_cgroup_create(name, &spec->limits, &c->cg, err) < 0)
+		return -1;
+	return start_helper(inst, c, err);
+}
+
+static int container_launch(struct vmb_instance *inst, struct vmb_error *err)
+{
+	struct ctr *c = inst->priv;
+	int32_t msg;
+
+	vmb_instance_phase(inst, "launch");
+	if (vmb_write_all(c->ctl_wr, "c", 1) < 0)
+		return vmb_error_sys(err, errno, "start vmbench-init");
+	for (;;) {
+		ssize_t n = read(c->pid_rd, &msg, sizeof(msg));
+		if (n == sizeof(msg))
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return vmb_error_set(err, VMB_ERR_FAIL, "vmbench-init died before cloning (see %s)",
+		                     inst->spec->log_path);
+	}
+	if (msg < 0)
+		return vmb_error_sys(err, -msg, "clone into new namespaces");
+	c->init_pid = msg;
+	vmb_instance_phase(inst, "cloned");
+	if (write_id_maps(c->init_pid, c->id_base, err) < 0)
+		return -1;
+	vmb_instance_phase(inst, "id_maps_written");
+	if (vmb_write_all(c->sync_wr, "g", 1) < 0)
+		return vmb_error_sys(err, errno, "start the container");
+	close(c->sync_wr);
+	c->sync_wr = -1;
+	return 0;
+}
+
+/* The init record says how the agent ended; the init's own exit status
+ * cannot carry a signal. */
+static void take_init_record(struct vmb_instance *inst)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(inst->records, i, r)
+	{
+		const char *t = json_string_value(json_object_get(r, "type"));
+		if (!t || strcmp(t, "init") != 0)
+			continue;
+		json_t *sig = json_object_get(r, "agent_signal");
+		if (json_is_integer(sig)) {
+			inst->signalled = true;
+			inst->term_signal = (int)json_integer_value(sig);
+		}
+	}
+}
+
+static int container_wait(struct vmb_instance *inst, struct vmb_error *err)
+{
+	struct ctr *c = inst->priv;
+	int rc = vmb_wait_agent_process(inst, err);
+
+	take_init_record(inst);
+	/* Read before teardown: the counters go when the cgroup does. */
+	json_object_set_new(inst->host, "cgroup", vmb_cgroup_read(c->cg));
+	return rc;
+}
+
+static void container_teardown(struct vmb_instance *inst)
+{
+	struct ctr *c = inst->priv;
+	struct vmb_error err = {0};
+
+	if (!c)
+		return;
+	/* Killing PID 1 kills the whole PID namespace; the mount namespace,
+	 * and the overlay with it, goes with its last process. The helper reaps
+	 * PID 1 and exits, so no zombie is handed to the host's init. */
+	if (c->init_pid > 0 && inst->pid > 0) {
+		kill(c->init_pid, SIGKILL);
+		for (int i = 0; i < 200 && waitpid(inst->pid, NULL, WNOHANG) == 0; i++)
+			usleep(1000);
+		if (waitpid(inst->pid, NULL, WNOHANG) != 0)
+			inst->pid = -1; /* reaped above, or gone */
+	}
+	vmb_reap_quietly(inst);
+	if (c->cg && !json_object_get(inst->host, "cgroup"))
+		json_object_set_new(inst->host, "cgroup", vmb_cgroup_read(c->cg));
+	if (vmb_cgroup_destroy(c->cg, &err) < 0)
+		json_object_set_new(inst->host, "teardown_error", json_string(err.msg));
+	for (int *fd = (int[]){c->sync_wr, c->ctl_wr, c->pid_rd, -2}; *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	if (c->dirs_made && vmb_rm_tree(c->inst_dir, &err) < 0)
+		json_object_set_new(inst->host, "teardown_error", json_string(err.msg));
+	free(c);
+	inst->priv = NULL;
+}
+
+/* Private memory (kB) of a process, from smaps_rollup; -1 if unreadable. */
+static long private_kib(pid_t pid)
+{
+	char path[64], line[128];
+	long sum = -1, v;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Private_Clean: %ld", &v) == 1 ||
+		    sscanf(line, "Private_Dirty: %ld", &v) == 1)
+			sum = (sum < 0 ? 0 : sum) + v;
+	if (f)
+		fclose(f);
+	return sum;
+}
+
+/* The runner's own memory while the agent runs: vmbench-init as helper and
+ * as the container's PID 1 (shared pages, the static binary's text among
+ * them, are not counted: they cost nothing per instance). */
+static void container_on_ready(struct vmb_instance *inst)
+{
+	struct ctr *c = inst->priv;
+	long helper = private_kib(inst->pid), init = private_kib(c->init_pid);
+
+	if (helper >= 0 && init >= 0)
+		json_object_set_new(inst->host, "runner_private_kib", json_integer(helper + init));
+}
+
+const struct vmb_runner vmb_runner_container = {
+        .name = "container",
+        .summary = "the agent in vmbench's own namespace container (no Docker, no runc)",
+        .probe = container_probe,
+        .prepare = container_prepare,
+        .launch = container_launch,
+        .wait = container_wait,
+        .on_ready = container_on_ready,
+        .teardown = container_teardown,
+};

@@ -1,0 +1,67 @@
+/* unshare.c: an outside reference for start-up: the same agent started by util-linux's
+ * unshare(1) in the same namespaces the container runner makes, and nothing else. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runners/common.h"
+#include "vmbench/util.h"
+
+static char *unshare_path(void)
+{
+	return vmb_which("unshare");
+}
+
+static int unshare_probe(char *why, size_t len)
+{
+	vmb_autofree char *path = unshare_path();
+	extern const struct vmb_runner vmb_runner_container;
+
+	if (!path) {
+		snprintf(why, len, "unshare(1) is not on PATH (Debian: util-linux)");
+		return -1;
+	}
+	/* it needs what the container needs: user namespaces */
+	return vmb_runner_container.probe(why, len);
+}
+
+static int unshare_prepare(struct vmb_instance *inst, struct vmb_error *err)
+{
+	return 0;
+}
+
+static int unshare_launch(struct vmb_instance *inst, struct vmb_error *err)
+{
+	vmb_autofree char *path = unshare_path();
+	/* user (root mapped), PID (with a fork, so the agent is PID 1), mount
+	 * (with a fresh /proc), UTS, IPC, network and cgroup namespaces */
+	char *prefix[] = {path,     "--user",   "--map-root-user", "--pid",
+	                  "--fork", "--mount",  "--uts",           "--ipc",
+	                  "--net",  "--cgroup", "--mount-proc",    NULL};
+
+	if (!path)
+		return vmb_error_set(err, VMB_ERR_FAIL, "unshare(1) is not on PATH");
+	return vmb_spawn_agent(inst, prefix, err);
+}
+
+static int unshare_wait(struct vmb_instance *inst, struct vmb_error *err)
+{
+	return vmb_wait_agent_process(inst, err);
+}
+
+static void unshare_teardown(struct vmb_instance *inst)
+{
+	vmb_reap_quietly(inst);
+}
+
+const struct vmb_runner vmb_runner_unshare = {
+        .name = "unshare",
+        .summary =
+                "reference: the agent under util-linux unshare(1) with the container's namespaces",
+        .reference = true,
+        .probe = unshare_probe,
+        .prepare = unshare_prepare,
+        .launch = unshare_launch,
+        .wait = unshare_wait,
+        .teardown = unshare_teardown,
+};

@@ -1,0 +1,285 @@
+/* test_container.c: the namespace container runner end to end: phases, cgroup counters,
+ * isolation, faults, bad images, interruption, and nothing left behind. Needs root and
+ * user namespaces; says why it skips where they are missing. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "vmbench/host.h"
+#include "vmbench/runner.h"
+#include "vmbench/util.h"
+
+static void need_container(void)
+{
+	char why[256] = "";
+
+	if (vmb_runner_find("container")->probe(why, sizeof(why)) < 0)
+		cr_skip_test("container runner unavailable here: %s", why);
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	cr_assert(json_is_number(v), "no number '%s'", key);
+	return json_number_value(v);
+}
+
+static json_t *find_case(json_t *root, const char *workload, const char *runner)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(root, "cases"), i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) == 0 &&
+		    strcmp(json_string_value(json_object_get(c, "runner")), runner) == 0)
+			return c;
+	}
+	cr_assert_fail("no case %s on %s", workload, runner);
+	return NULL;
+}
+
+/* Runs vmbench with args after "run" (NULL-terminated) into a new directory;
+ * returns its exit status, the results (or NULL) and the directory. */
+static int run_vmbench(char **args, json_t **root, char **dir, char **log)
+{
+	char *argv[64] = {(char *)th_vmbench(), "run"};
+	int n = 2;
+	static char out[300];
+
+	*dir = th_tmpdir();
+	snprintf(out, sizeof(out), "%s/run", *dir);
+	for (; *args; args++)
+		argv[n++] = *args;
+	argv[n++] = "--out";
+	argv[n++] = out;
+	argv[n] = NULL;
+	int rc = th_run(argv, log);
+	struct stat st;
+	char path[400];
+	snprintf(path, sizeof(path), "%s/results.json", out);
+	*root = stat(path, &st) == 0 ? th_load_results(out) : NULL;
+	return rc;
+}
+
+static const char *const phase_order[] = {
+        "cgroup_joined",  "launch",          "cloned",        "id_maps_written", "ns_ready",
+        "rootfs_mounted", "pivot_root_done", "exec",          "agent_main",      "agent_ready",
+        "workload_done",  "exited",          "teardown_done",
+};
+
+Test(container, every_workload_with_phases_and_cgroup_counters, .timeout = 240)
+{
+	need_container();
+	char *before = th_leftovers(), *dir, *log;
+	json_t *root;
+	int rc = run_vmbench((char *[]){"--suite", "all", "--runner", "native,container", "--reps",
+	                                "2", "--warmup", "0", "--scale", "0.05", "--param", "mib=8",
+	                                "--param", "file_mib=4", NULL},
+	                     &root, &dir, &log);
+	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+	const char *mode = vmb_cgroup_mode();
+	size_t i, k;
+	json_t *c, *s;
+
+	json_array_foreach(json_object_get(root, "cases"), i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "runner")), "container") != 0)
+			continue;
+		const char *w = json_string_value(json_object_get(c, "workload"));
+		cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "ok", "%s: %s", w,
+		                 json_string_value(json_object_get(c, "reason")));
+		json_t *nat = find_case(root, w, "native");
+		const char *ref = json_string_value(json_object_get(
+		        json_object_get(json_array_get(json_object_get(nat, "samples"), 0),
+		                        "agent"),
+		        "checksum"));
+		json_array_foreach(json_object_get(c, "samples"), k, s)
+		{
+			json_t *p = json_object_get(s, "phases");
+			for (size_t j = 1; j < sizeof(phase_order) / sizeof(phase_order[0]); j++)
+				cr_assert_leq(num(p, phase_order[j - 1]), num(p, phase_order[j]),
+				              "%s: phase %s after %s", w, phase_order[j - 1],
+				              phase_order[j]);
+			json_t *cg = json_object_get(json_object_get(s, "host"), "cgroup");
+			cr_assert_str_eq(json_string_value(json_object_get(cg, "version")),
+			                 strcmp(mode, "v2") == 0 ? "v2" : "v1");
+			cr_assert_gt(num(cg, "cpu_usage_ns"), 0);
+			cr_assert_geq(num(cg, "pids_current"), 0);
+			json_t *peak = json_object_get(cg, "memory_peak_bytes");
+			json_t *why = json_object_get(json_object_get(cg, "unavailable"),
+			                              "memory_peak_bytes");
+			cr_assert(json_integer_value(peak) > 0 || json_is_string(why),
+			          "memory peak neither measured nor explained");
+			cr_assert_eq(num(cg, "oom_kills"), 0);
+			cr_assert_lt(num(json_object_get(s, "host"), "runner_private_kib"), 1024,
+			             "the runner's own memory passed 1 MiB");
+			cr_assert_str_eq(json_string_value(json_object_get(
+			                         json_object_get(s, "agent"), "checksum")),
+			                 ref, "%s: container and native did different work", w);
+		}
+	}
+	json_decref(root);
+	free(log);
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind");
+	vmb_rm_tree(dir, NULL);
+}
+
+Test(container, isolation_is_real, .timeout = 60)
+{
+	need_container();
+	char *dir, *log;
+	json_t *root;
+	int rc = run_vmbench((char *[]){"--workload", "inspect", "--runner", "container", "--param",
+	                                "write_root=1", "--reps", "1", "--warmup", "0", NULL},
+	                     &root, &dir, &log);
+	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+	json_t *s = json_array_get(
+	        json_object_get(find_case(root, "inspect", "container"), "samples"), 0);
+	json_t *obs = json_object_get(json_object_get(s, "agent"), "observations");
+	size_t i;
+	json_t *v;
+
+	cr_assert_eq(num(obs, "processes"), 2, "sees processes beyond its init and itself");
+	cr_assert_eq(num(obs, "pid"), 2);
+	cr_assert(strncmp(json_string_value(json_object_get(obs, "hostname")), "vmbench-", 8) == 0);
+	json_t *ifs = json_object_get(obs, "net_interfaces");
+	cr_assert_eq(json_array_size(ifs), 1);
+	cr_assert_str_eq(json_string_value(json_array_get(ifs, 0)), "lo");
+	cr_assert_str_eq(json_string_value(json_object_get(obs, "cap_eff")), "0000000000000000");
+	json_array_foreach(json_object_get(obs, "mounts"), i, v)
+	{
+		const char *m = json_string_value(v);
+		cr_assert(strcmp(m, "/") == 0 || strncmp(m, "/proc", 5) == 0 ||
+		                  strncmp(m, "/dev", 4) == 0 || strcmp(m, "/tmp") == 0 ||
+		                  strcmp(m, "/sys") == 0 || strcmp(m, "/data") == 0,
+		          "host mount %s visible inside", m);
+	}
+	json_t *w = json_object_get(obs, "root_write");
+	cr_assert(json_is_true(json_object_get(w, "ok")), "could not write its own root");
+	char probe[4600];
+	snprintf(probe, sizeof(probe), "%s%s",
+	         json_string_value(json_object_get(json_object_get(s, "host"), "image")),
+	         json_string_value(json_object_get(w, "path")));
+	cr_assert_neq(access(probe, F_OK), 0, "a write inside reached the image: %s", probe);
+	cr_assert_neq(access(json_string_value(json_object_get(w, "path")), F_OK), 0,
+	              "a write inside reached the host root");
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}
+
+Test(container, faults_are_recorded_and_nothing_is_left, .timeout = 120)
+{
+	need_container();
+	const struct {
+		char *args[8];
+		const char *reason;
+	} faults[] = {
+	        {{"--param", "mode=0", NULL}, "signal 11"},
+	        {{"--param", "mode=1", "--timeout", "1", NULL}, "timed out"},
+	        {{"--param", "mode=3", "--param", "mib=64", "--memory", "16M", NULL}, "OOM-killed"},
+	};
+	char *before = th_leftovers();
+
+	for (size_t f = 0; f < sizeof(faults) / sizeof(faults[0]); f++) {
+		char *args[20] = {"--suite", "selftest,startup", "--runner", "container", "--reps",
+		                  "1",       "--warmup",         "0"};
+		int n = 8;
+		for (char *const *a = faults[f].args; *a; a++)
+			args[n++] = *a;
+		args[n] = NULL;
+		char *dir, *log;
+		json_t *root;
+		int rc = run_vmbench(args, &root, &dir, &log);
+		cr_assert_eq(rc, 1, "fault %zu: exit %d\n%s", f, rc, log);
+		json_t *c = find_case(root, "fault", "container");
+		const char *why = json_string_value(json_object_get(c, "reason"));
+		cr_assert(why && strstr(why, faults[f].reason), "fault %zu: reason %s", f, why);
+		cr_assert_str_eq(json_string_value(json_object_get(
+		                         find_case(root, "noop", "container"), "status")),
+		                 "ok", "the run did not go on after the fault");
+		json_decref(root);
+		free(log);
+		vmb_rm_tree(dir, NULL);
+	}
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind after faults");
+}
+
+Test(container, bad_images_exit_2)
+{
+	need_container();
+	char *dir = th_tmpdir(), *log, empty[300];
+	char *argv[] = {
+	        (char *)th_vmbench(), "run", "--runner", "container", "--image", empty, NULL};
+
+	snprintf(empty, sizeof(empty), "%s/missing", dir);
+	cr_assert_eq(th_run(argv, &log), 2, "%s", log);
+	cr_assert(strstr(log, "no such directory") && strstr(log, empty), "%s", log);
+	free(log);
+	mkdir(empty, 0755);
+	cr_assert_eq(th_run(argv, &log), 2, "%s", log);
+	cr_assert(strstr(log, "no executable agent"), "%s", log);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}
+
+Test(container, sigint_mid_container_leaves_nothing, .timeout = 60)
+{
+	need_container();
+	char *before = th_leftovers(), *dir = th_tmpdir(), out[300], path[400];
+
+	snprintf(out, sizeof(out), "%s/run", dir);
+	snprintf(path, sizeof(path), "%s/results.json", out);
+	char *argv[] = {(char *)th_vmbench(),
+	                "run",
+	                "--suite",
+	                "selftest",
+	                "--runner",
+	                "container",
+	                "--param",
+	                "mode=1",
+	                "--out",
+	                out,
+	                NULL};
+	pid_t pid = th_spawn(argv);
+	/* wait until the hanging agent runs inside its container */
+	for (int i = 0; i < 500 && th_count_procs("/usr/local/bin/vmbench-agent") == 0; i++)
+		usleep(10000);
+	cr_assert_gt(th_count_procs("/usr/local/bin/vmbench-agent"), 0, "container never started");
+	kill(pid, SIGINT);
+	cr_assert_eq(th_wait(pid), 130);
+	json_t *root = th_load_results(out);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "interrupted");
+	json_decref(root);
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind after SIGINT");
+	vmb_rm_tree(dir, NULL);
+}
+
+Test(container, startup_compares_with_unshare, .timeout = 60)
+{
+	need_container();
+	char *dir, *log;
+	json_t *root;
+	int rc = run_vmbench((char *[]){"--suite", "startup", "--reps", "3", NULL}, &root, &dir,
+	                     &log);
+	cr_assert_eq(rc, 0, "%s", log);
+	for (const char *const *r = (const char *[]){"native", "container", "unshare", NULL}; *r;
+	     r++) {
+		json_t *c = find_case(root, "noop", *r);
+		json_t *ready =
+		        json_object_get(json_object_get(c, "aggregates"), "launch_to_ready_ns");
+		cr_assert_gt(num(ready, "median"), 0, "%s has no launch-to-ready", *r);
+	}
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}
