@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmbench/image.h"
@@ -19,55 +18,6 @@ void vmb_strv_free(char **v)
 	for (char **p = v; p && *p; p++)
 		free(*p);
 	free(v);
-}
-
-static int strv_push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 2) * sizeof(char *));
-
-	if (!nv)
-		return -1;
-	*v = nv;
-	nv[*n] = strdup(s);
-	nv[++*n] = NULL;
-	return nv[*n - 1] ? 0 : -1;
-}
-
-char **vmb_image_closure(const char *exe, struct vmb_error *err)
-{
-	char cmd[PATH_MAX + 32], line[1024];
-	char **v = calloc(1, sizeof(char *));
-	size_t n = 0;
-	FILE *f;
-
-	/* ldd runs the dynamic loader in list mode: what it prints is exactly
-	 * what the loader would map for this binary on this host. */
-	snprintf(cmd, sizeof(cmd), "ldd '%s' 2>&1", exe);
-	f = popen(cmd, "r");
-	if (!f || !v) {
-		free(v);
-		vmb_error_sys(err, errno, "running ldd on %s", exe);
-		return NULL;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *path = strstr(line, "=> ");
-		path = path ? path + 3 : line + strspn(line, " \t");
-		if (*path != '/')
-			continue; /* the vDSO, or a message */
-		path[strcspn(path, " \t\n(")] = '\0';
-		if (strv_push(&v, &n, path) < 0)
-			break;
-	}
-	int status = pclose(f);
-	if (status != 0 || n == 0) {
-		vmb_strv_free(v);
-		vmb_error_set(err, VMB_ERR_FAIL,
-		              "ldd %s found no shared libraries (status %d): is it a dynamic "
-		              "executable?",
-		              exe, status);
-		return NULL;
-	}
-	return v;
 }
 
 /* FNV-1a, enough to tell inputs apart for a cache key. */

@@ -1,5 +1,6 @@
 /* unshare.c: an outside reference for start-up: the same agent started by util-linux's
  * unshare(1) in the same namespaces the container runner makes, and nothing else. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,19 @@ static int unshare_probe(char *why, size_t len)
 
 	if (!path) {
 		snprintf(why, len, "unshare(1) is not on PATH (Debian: util-linux)");
+		return -1;
+	}
+	/* busybox has an unshare too, without the options used here */
+	char cmd[PATH_MAX + 32], line[128] = "";
+	snprintf(cmd, sizeof(cmd), "'%s' --version 2>&1", path);
+	FILE *f = popen(cmd, "r");
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			line[0] = '\0';
+		pclose(f);
+	}
+	if (!strstr(line, "util-linux")) {
+		snprintf(why, len, "%s is not util-linux's unshare (%.60s)", path, line);
 		return -1;
 	}
 	/* it needs what the container needs: user namespaces */

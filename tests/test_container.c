@@ -275,6 +275,12 @@ Test(container, startup_compares_with_unshare, .timeout = 60)
 	for (const char *const *r = (const char *[]){"native", "container", "unshare", NULL}; *r;
 	     r++) {
 		json_t *c = find_case(root, "noop", *r);
+		if (strcmp(json_string_value(json_object_get(c, "status")), "skipped") == 0 &&
+		    strcmp(*r, "unshare") == 0) {
+			/* an outside reference may be missing (busybox has its own unshare) */
+			cr_assert_not_null(json_string_value(json_object_get(c, "reason")));
+			continue;
+		}
 		json_t *ready =
 		        json_object_get(json_object_get(c, "aggregates"), "launch_to_ready_ns");
 		cr_assert_gt(num(ready, "median"), 0, "%s has no launch-to-ready", *r);

@@ -2,6 +2,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "vmbench/image.h"
 #include "vmbench/runner.h"
 #include "vmbench/workload.h"
 
@@ -115,4 +119,29 @@ Test(registry, fault_workload_reports_failure)
 
 	cr_assert_eq(w->run(&ctx, &err), -1);
 	cr_assert(strstr(err.msg, "on purpose"));
+}
+
+/* The in-tree ELF reader finds what the loader would map: the interpreter,
+ * libc, and the libraries the agent links (jansson, PAPI). */
+Test(registry, elf_closure_of_the_agent)
+{
+	struct vmb_error err = {0};
+	const char *agent = getenv("VMBENCH_AGENT");
+
+	cr_assert_not_null(agent, "VMBENCH_AGENT is not set (run through meson test)");
+	char **libs = vmb_image_closure(agent, &err);
+	cr_assert_not_null(libs, "%s", err.msg);
+	int interp = 0, libc = 0, jansson = 0, papi = 0;
+	for (char **l = libs; *l; l++) {
+		cr_assert_eq((*l)[0], '/', "not absolute: %s", *l);
+		cr_assert_eq(access(*l, R_OK), 0, "not readable: %s", *l);
+		interp += strstr(*l, "ld-linux") != NULL;
+		libc += strstr(*l, "/libc.so") != NULL;
+		jansson += strstr(*l, "libjansson") != NULL;
+		papi += strstr(*l, "libpapi") != NULL;
+	}
+	cr_assert(interp && libc == 1 && jansson == 1 && papi == 1);
+	vmb_strv_free(libs);
+	cr_assert_null(vmb_image_closure("/etc/passwd", &err), "a text file has no closure");
+	cr_assert(strstr(err.msg, "/etc/passwd"), "%s", err.msg);
 }

@@ -14,8 +14,10 @@
 extern const char *const vmb_image_dirs[];
 
 /* The absolute host paths of exe's shared-library closure, the program
- * interpreter included (from `ldd`), as a NULL-terminated malloc'd array of
- * malloc'd strings; free with vmb_strv_free. NULL with err set on failure. */
+ * interpreter included, read from the ELF files themselves (PT_INTERP,
+ * DT_NEEDED, DT_RUNPATH; runners/elf.c), as a NULL-terminated malloc'd array
+ * of malloc'd strings; free with vmb_strv_free. A static executable has an
+ * empty closure. NULL with err set on failure. */
 char **vmb_image_closure(const char *exe, struct vmb_error *err);
 void vmb_strv_free(char **v);
 
