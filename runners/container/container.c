@@ -69,9 +69,10 @@ static int container_probe(char *why, size_t len)
 		return -1;
 	}
 	if (WEXITSTATUS(status)) {
-		snprintf(why, len,
-		         "no user namespaces here: unshare failed: %s (see vmbench doctor)",
-		         strerror(WEXITSTATUS(status)));
+		int e = WEXITSTATUS(status);
+		snprintf(why, len, "no user namespaces here: unshare failed: %s%s (see vmbench doctor)",
+		         strerror(e),
+		         e == ENOSPC ? " (user.max_user_namespaces is 0, or used up)" : "");
 		return -1;
 	}
 	if (geteuid() != 0) {
@@ -230,8 +231,10 @@ static int container_prepare(struct vmb_instance *inst, struct vmb_error *err)
 		return -1;
 	snprintf(c->hostname, sizeof(c->hostname), "vmbench-%u", seq);
 	snprintf(name, sizeof(name), "vmbench-%d-%u", (int)getpid(), seq);
+	vmb_instance_phase(inst, "rootfs_ready");
 	if (vmb_cgroup_create(name, &spec->limits, &c->cg, err) < 0)
 		return -1;
+	vmb_instance_phase(inst, "cgroup_created");
 	return start_helper(inst, c, err);
 }
 
