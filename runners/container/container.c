@@ -70,7 +70,8 @@ static int container_probe(char *why, size_t len)
 	}
 	if (WEXITSTATUS(status)) {
 		int e = WEXITSTATUS(status);
-		snprintf(why, len, "no user namespaces here: unshare failed: %s%s (see vmbench doctor)",
+		snprintf(why, len,
+		         "no user namespaces here: unshare failed: %s%s (see vmbench doctor)",
 		         strerror(e),
 		         e == ENOSPC ? " (user.max_user_namespaces is 0, or used up)" : "");
 		return -1;
