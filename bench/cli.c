@@ -33,35 +33,51 @@ void vmb_cli_usage(FILE *f)
 
 void vmb_cli_run_usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: vmbench run [--suite NAME[,NAME]] [--runner R[,R]] [--workload W[,W]]\n"
-	        "                   [--reps N] [--warmup N] [--out DIR] [--seed N] [--scale F]\n"
-	        "                   [--timeout SEC] [--cores N] [--param KEY=VALUE]...\n"
-	        "\n"
-	        "Runs every selected workload on every selected runner: WARMUP discarded\n"
-	        "launches, then REPS measured ones, each a fresh instance. Results go to\n"
-	        "DIR/results.json, rewritten after every launch so an interrupted run keeps\n"
-	        "what it measured. Runners that cannot work on this host are recorded as\n"
-	        "skipped, with the reason.\n"
-	        "\n"
-	        "  --suite LIST     suites to run: all, or names from `vmbench list` (default "
-	        "all)\n"
-	        "  --runner LIST    runners: native, container, vm (default: all of them)\n"
-	        "  --workload LIST  only these workloads of the chosen suites\n"
-	        "  --reps N         measured repetitions per case, 1..100000 (default 5)\n"
-	        "  --warmup N       discarded repetitions before them, 0..1000 (default 1)\n"
-	        "  --out DIR        results directory; must not exist (default results/RUN-ID)\n"
-	        "  --seed N         seed for generated input and the bootstrap (default 1)\n"
-	        "  --scale F        multiply the work of every workload, 0.0001..1000 (default 1)\n"
-	        "  --timeout SEC    limit per launch, 0.1..86400 (default 300)\n"
-	        "  --param K=V      set workload parameter K (see vmbench list) for every chosen\n"
-	        "                   workload that has it; not scaled\n"
-	        "  --cores N        cores every instance is placed on, through hwloc (default 1;\n"
-	        "                   the highest-numbered cores are taken, away from core 0)\n"
-	        "  --help           this text\n"
-	        "\n"
-	        "Progress goes to stderr; a summary table and the results path to stdout.\n"
-	        "Example: vmbench run --suite cpu --runner native --reps 10 --out /tmp/r1\n");
+	fputs("usage: vmbench run [--suite NAME[,NAME]] [--runner R[,R]] [--workload W[,W]]\n"
+	      "                   [--reps N] [--warmup N] [--out DIR] [--seed N] [--scale F]\n"
+	      "                   [--timeout SEC] [--cores N] [--param KEY=VALUE]...\n"
+	      "                   [--cpus F] [--memory SIZE] [--image DIR] [--kernel FILE]\n"
+	      "                   [--verbose]\n"
+	      "\n"
+	      "Runs every selected workload on every selected runner: WARMUP discarded\n"
+	      "launches, then REPS measured ones, each a fresh instance. Results go to\n"
+	      "DIR/results.json, rewritten after every launch so an interrupted run keeps\n"
+	      "what it measured. Runners that cannot work on this host are recorded as\n"
+	      "skipped, with the reason.\n"
+	      "\n"
+	      "  --suite LIST     suites: all, or names from `vmbench list` (default all)\n"
+	      "  --runner LIST    runners: native, container, vm, unshare (default: all; unshare,\n"
+	      "                   a reference that starts the agent under util-linux unshare(1)\n"
+	      "                   with the container's namespaces, only in the startup suite)\n"
+	      "  --workload LIST  only these workloads of the chosen suites\n"
+	      "  --reps N         measured repetitions per case, 1..100000 (default 5)\n"
+	      "  --warmup N       discarded repetitions before them, 0..1000 (default 1)\n"
+	      "  --out DIR        results directory; must not exist (default results/RUN-ID)\n"
+	      "  --seed N         seed for generated input and the bootstrap (default 1)\n"
+	      "  --scale F        multiply the work of every workload, 0.0001..1000 (default 1)\n"
+	      "  --timeout SEC    limit per launch, 0.1..86400 (default 300)\n"
+	      "  --param K=V      set workload parameter K (see vmbench list) for every chosen\n"
+	      "                   workload that has it; not scaled\n"
+	      "  --cores N        cores every instance is placed on, through hwloc (default 1;\n"
+	      "                   the highest-numbered cores are taken, away from core 0)\n"
+	      "  --cpus F         container: CPU bandwidth limit of its cgroup, in cores\n"
+	      "                   (0.01..4096; default none); vm: vCPUs (F rounded up;\n"
+	      "                   default 1), and the same limit on the VMM's cgroup\n"
+	      "  --memory SIZE    container: memory limit of its cgroup, e.g. 512M (default\n"
+	      "                   none; an instance that exceeds it is OOM-killed, recorded as\n"
+	      "                   failed, and the run goes on); vm: guest RAM, 64M..3G\n"
+	      "                   (default 512M)\n"
+	      "  --image DIR      root file system for the container instead of vmbench's\n"
+	      "                   own cached one; must hold the agent at /usr/local/bin\n"
+	      "  --kernel FILE    bzImage the VM runner boots (default: the host's own kernel\n"
+	      "                   if readable, else Debian's cloud kernel, fetched once into\n"
+	      "                   the cache with apt-get download)\n"
+	      "  --verbose        show each guest's console on the terminal too\n"
+	      "  --help           this text\n"
+	      "\n"
+	      "Progress goes to stderr; a summary table and the results path to stdout.\n"
+	      "Example: vmbench run --suite cpu --runner native --reps 10 --out /tmp/r1\n",
+	      f);
 }
 
 /* Splits a comma-separated list in place into items; -1 on an empty item. */
@@ -234,6 +250,8 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	        {"cpus", required_argument, NULL, 'C'},
 	        {"memory", required_argument, NULL, 'M'},
 	        {"image", required_argument, NULL, 'I'},
+	        {"kernel", required_argument, NULL, 'K'},
+	        {"verbose", no_argument, NULL, 'v'},
 	        {NULL, 0, NULL, 0},
 	};
 	static char all[] = "all";
@@ -296,6 +314,14 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 		case 'M':
 			rc = vmb_parse_size(optarg, 1 << 20, 1ULL << 40, "--memory", &o->memory,
 			                    err);
+			break;
+		case 'K':
+			if (!*optarg)
+				rc = vmb_error_set(err, VMB_ERR_USAGE, "--kernel: empty path");
+			o->kernel = optarg;
+			break;
+		case 'v':
+			o->verbose = true;
 			break;
 		case 'I':
 			if (!*optarg)

@@ -49,6 +49,16 @@ static void probe_kvm(struct vmb_probe *p)
 		snprintf(p->hint, sizeof(p->hint), "use a host kernel with a current KVM");
 		return;
 	}
+	if (access("/sys/module/kvm_pvm", F_OK) == 0) {
+		snprintf(p->detail, sizeof(p->detail),
+		         "/dev/kvm (API %d) is served by kvm_pvm: no hardware virtualisation, and "
+		         "stock guest kernels do not boot under it",
+		         api);
+		snprintf(p->hint, sizeof(p->hint),
+		         "run on bare metal or a VM with nested virtualisation for VM figures; the "
+		         "tests run the VM runner inside an emulated guest instead");
+		return;
+	}
 	p->ok = true;
 	snprintf(p->detail, sizeof(p->detail),
 	         "/dev/kvm API version %d, in-kernel irqchip, user memory, %d vCPUs recommended",

@@ -15,6 +15,7 @@
 #include "vmbench/cgroup.h"
 #include "vmbench/host.h"
 #include "vmbench/image.h"
+#include "runners/vm/vmm.h"
 #include "vmbench/results.h"
 #include "vmbench/util.h"
 #include "version.h"
@@ -30,7 +31,9 @@ struct run_state {
 	char scratch[64];
 	char volume[96]; /* the I/O volume every runner uses: one directory, one file system */
 	char agent[PATH_MAX];
-	char init[PATH_MAX]; /* vmbench-init, or "" when not found (container runner fails) */
+	char init[PATH_MAX];       /* vmbench-init, or "" when not found (container runner fails) */
+	char vmm[PATH_MAX];        /* vmbench-vmm, or "" (VM runner fails) */
+	char guest_init[PATH_MAX]; /* vmbench-guest-init, or "" */
 	struct vmb_placement place;
 	uint64_t t_start;
 	unsigned total, done; /* instances planned and finished */
@@ -373,6 +376,12 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	                   .memory_bytes = s->o->memory,
 	                   .cpuset = &s->place.cpus},
 	        .image_dir = s->o->image,
+	        .vmm_path = s->vmm[0] ? s->vmm : NULL,
+	        .guest_init_path = s->guest_init[0] ? s->guest_init : NULL,
+	        .kernel_path = s->o->kernel,
+	        .vm_memory_mib = s->o->memory ? (unsigned)(s->o->memory >> 20) : 512,
+	        .vm_cpus = s->o->cpus > 0 ? (unsigned)ceil(s->o->cpus) : 1,
+	        .verbose = s->o->verbose,
 	        .volume_dir = s->volume,
 	};
 	const char *failure = NULL;
@@ -449,6 +458,14 @@ static void finish(struct run_state *s, const char *status)
 	rmdir(s->logs); /* only if no log was kept */
 }
 
+static bool wants_runner(const struct vmb_run_opts *o, const char *name)
+{
+	for (unsigned i = 0; i < o->nrunners; i++)
+		if (strcmp(o->runners[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
 int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 {
 	struct vmb_run_opts o;
@@ -470,10 +487,29 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	for (int i = 0; i < s.ncases; i++)
 		if (!s.cases[i].skip_reason)
 			s.total += o.warmup + o.reps;
-	struct vmb_error no_init = {0};
+	/* helpers a runner needs: missing ones fail that runner's cases, not the run */
+	struct vmb_error missing = {0};
 	if (find_program("vmbench-init", "VMBENCH_INIT", "runners", s.init, sizeof(s.init),
-	                 &no_init) < 0)
+	                 &missing) < 0)
 		s.init[0] = '\0';
+	if (find_program("vmbench-vmm", "VMBENCH_VMM", "runners", s.vmm, sizeof(s.vmm), &missing) <
+	    0)
+		s.vmm[0] = '\0';
+	if (find_program("vmbench-guest-init", "VMBENCH_GUEST_INIT", "runners", s.guest_init,
+	                 sizeof(s.guest_init), &missing) < 0)
+		s.guest_init[0] = '\0';
+	if (o.kernel) {
+		char msg[1024];
+		if (vmm_check_bzimage(o.kernel, NULL, 0, msg, sizeof(msg)) < 0) {
+			free(s.cases);
+			return vmb_error_set(err, VMB_ERR_USAGE, "--kernel %s", msg);
+		}
+	}
+	if (o.memory && o.memory < (64u << 20) && wants_runner(&o, "vm")) {
+		free(s.cases);
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "--memory: the VM runner needs at least 64M of guest RAM");
+	}
 	if (find_program("vmbench-agent", "VMBENCH_AGENT", "workloads", s.agent, sizeof(s.agent),
 	                 err) < 0 ||
 	    vmb_placement_choose(o.cores, &s.place, err) < 0 || make_out_dir(&s, err) < 0) {

@@ -21,7 +21,7 @@ void vmb_strv_free(char **v)
 }
 
 /* FNV-1a, enough to tell inputs apart for a cache key. */
-static uint64_t fnv(uint64_t h, const void *p, size_t len)
+uint64_t vmb_fnv(uint64_t h, const void *p, size_t len)
 {
 	const unsigned char *b = p;
 
@@ -30,7 +30,7 @@ static uint64_t fnv(uint64_t h, const void *p, size_t len)
 	return h;
 }
 
-static int hash_file(uint64_t *h, const char *path, struct vmb_error *err)
+int vmb_hash_file(uint64_t *h, const char *path, struct vmb_error *err)
 {
 	char buf[65536];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -39,9 +39,21 @@ static int hash_file(uint64_t *h, const char *path, struct vmb_error *err)
 	if (fd < 0)
 		return vmb_error_sys(err, errno, "open %s", path);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		*h = fnv(*h, buf, (size_t)n);
+		*h = vmb_fnv(*h, buf, (size_t)n);
 	close(fd);
 	return n < 0 ? vmb_error_sys(err, errno, "read %s", path) : 0;
+}
+
+int vmb_hash_identity(uint64_t *h, const char *path, struct vmb_error *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return vmb_error_sys(err, errno, "stat %s", path);
+	*h = vmb_fnv(*h, path, strlen(path));
+	*h = vmb_fnv(*h, &st.st_size, sizeof(st.st_size));
+	*h = vmb_fnv(*h, &st.st_mtim, sizeof(st.st_mtim));
+	return 0;
 }
 
 static int copy_file(const char *from, const char *to, mode_t mode, struct vmb_error *err)
@@ -122,7 +134,7 @@ static int build(const char *dir, const char *agent, char **libs, struct vmb_err
 	return 0;
 }
 
-static void cache_root(char *buf, size_t len)
+void vmb_cache_root(char *buf, size_t len)
 {
 	const char *env = getenv("VMBENCH_CACHE"), *home = getenv("HOME");
 
@@ -173,21 +185,13 @@ static int image_build_or_find(const char *agent, char *out, size_t len, struct 
 	char root[PATH_MAX - 128], tmp[PATH_MAX];
 	uint64_t key = 0xcbf29ce484222325ULL;
 	char **libs = vmb_image_closure(agent, err);
-	struct stat st;
 
 	if (!libs)
 		return -1;
-	int rc = hash_file(&key, agent, err);
-	for (char **l = libs; rc == 0 && *l; l++) {
-		if (stat(*l, &st) < 0) {
-			rc = vmb_error_sys(err, errno, "stat %s", *l);
-			break;
-		}
-		key = fnv(key, *l, strlen(*l));
-		key = fnv(key, &st.st_size, sizeof(st.st_size));
-		key = fnv(key, &st.st_mtim, sizeof(st.st_mtim));
-	}
-	cache_root(root, sizeof(root));
+	int rc = vmb_hash_file(&key, agent, err);
+	for (char **l = libs; rc == 0 && *l; l++)
+		rc = vmb_hash_identity(&key, *l, err);
+	vmb_cache_root(root, sizeof(root));
 	snprintf(out, len, "%s/images/%016llx", root, (unsigned long long)key);
 	if (rc == 0 && vmb_image_check(out, NULL) < 0) {
 		snprintf(tmp, sizeof(tmp), "%s/images/.build-%d", root, (int)getpid());

@@ -218,6 +218,22 @@ static json_t *find_type(json_t *records, const char *type)
 	return NULL;
 }
 
+/* A runner whose agent runs under an init of its own (container, VM) gets an
+ * "init" record saying how the agent ended: the init's own exit status cannot
+ * carry a signal, and a VMM's says how the guest ended, not the agent. */
+static void take_init_record(struct vmb_instance *inst)
+{
+	json_t *r = find_type(inst->records, "init");
+	json_t *sig = json_object_get(r, "agent_signal"), *code = json_object_get(r, "agent_exit");
+
+	if (json_is_integer(sig)) {
+		inst->signalled = true;
+		inst->term_signal = (int)json_integer_value(sig);
+	} else if (json_is_integer(code) && json_integer_value(code) != 0) {
+		inst->exit_code = (int)json_integer_value(code);
+	}
+}
+
 /* Explains why an instance that ran to the end did not succeed; 0 if it did. */
 static int judge(struct vmb_instance *inst, struct vmb_error *err)
 {
@@ -228,8 +244,7 @@ static int judge(struct vmb_instance *inst, struct vmb_error *err)
 
 	json_t *setup = find_type(inst->records, "error");
 	if (setup)
-		return vmb_error_set(err, VMB_ERR_FAIL, "%s set-up failed at %s: %s",
-		                     inst->runner->name,
+		return vmb_error_set(err, VMB_ERR_FAIL, "%s failed at %s: %s", inst->runner->name,
 		                     json_string_value(json_object_get(setup, "step")),
 		                     json_string_value(json_object_get(setup, "error")));
 	json_t *cg = json_object_get(inst->host, "cgroup");
@@ -288,6 +303,7 @@ int vmb_instance_run(struct vmb_instance *inst, const struct vmb_runner *r,
 	if (pending_signal && err->kind != VMB_ERR_INTERRUPTED)
 		rc = vmb_error_set(err, VMB_ERR_INTERRUPTED, "interrupted by signal %d",
 		                   (int)pending_signal);
+	take_init_record(inst);
 	if (rc == 0)
 		rc = judge(inst, err);
 	return rc;

@@ -38,6 +38,8 @@ struct vmb_run_opts {
 	double cpus;        /* --cpus: CPU bandwidth limit in cores (container, vm); 0 = none */
 	uint64_t memory;    /* --memory: limit in bytes (container, vm); 0 = none */
 	const char *image;  /* --image: prepared image directory for the container */
+	const char *kernel; /* --kernel: the VM runner's guest kernel */
+	bool verbose;       /* --verbose: guest consoles to the terminal */
 	bool runners_given; /* --runner was given (reference runners run everywhere) */
 	bool help;          /* --help was given: print run_usage, run nothing */
 };

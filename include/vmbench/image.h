@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmbench/error.h"
 
@@ -31,3 +32,13 @@ int vmb_image_ensure(const char *agent, char *out, size_t len, struct vmb_error 
 /* Checks that dir is a usable image (a directory holding an executable
  * agent); 0 or -1 with a usage error naming dir. */
 int vmb_image_check(const char *dir, struct vmb_error *err);
+
+/* Cache keys: FNV-1a over bytes, over a file's contents, and over a file's
+ * identity (path, size, modification time). 0 or -1 with err set. */
+uint64_t vmb_fnv(uint64_t h, const void *p, size_t len);
+int vmb_hash_file(uint64_t *h, const char *path, struct vmb_error *err);
+int vmb_hash_identity(uint64_t *h, const char *path, struct vmb_error *err);
+
+/* vmbench's cache directory: $VMBENCH_CACHE, else /var/cache/vmbench as
+ * root, else ~/.cache/vmbench. */
+void vmb_cache_root(char *buf, size_t len);

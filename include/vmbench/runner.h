@@ -24,6 +24,13 @@ struct vmb_launch {
 	struct vmb_cgroup_limits limits; /* --cpus, --memory, placement (container, vm) */
 	const char *image_dir;           /* --image: a prepared image; NULL = vmbench's own */
 	const char *volume_dir;          /* host directory the agent's I/O goes to; NULL = none */
+	/* VM runner */
+	const char *vmm_path;        /* vmbench-vmm, or NULL if not found */
+	const char *guest_init_path; /* vmbench-guest-init, or NULL */
+	const char *kernel_path;     /* --kernel, or NULL for the default */
+	unsigned vm_memory_mib;      /* guest RAM */
+	unsigned vm_cpus;            /* vCPUs */
+	bool verbose;                /* guest console to the terminal too */
 };
 
 /* Result channel state, filled by vmb_channel_collect. */

@@ -270,32 +270,11 @@ static int container_launch(struct vmb_instance *inst, struct vmb_error *err)
 	return 0;
 }
 
-/* The init record says how the agent ended; the init's own exit status
- * cannot carry a signal. */
-static void take_init_record(struct vmb_instance *inst)
-{
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(inst->records, i, r)
-	{
-		const char *t = json_string_value(json_object_get(r, "type"));
-		if (!t || strcmp(t, "init") != 0)
-			continue;
-		json_t *sig = json_object_get(r, "agent_signal");
-		if (json_is_integer(sig)) {
-			inst->signalled = true;
-			inst->term_signal = (int)json_integer_value(sig);
-		}
-	}
-}
-
 static int container_wait(struct vmb_instance *inst, struct vmb_error *err)
 {
 	struct ctr *c = inst->priv;
 	int rc = vmb_wait_agent_process(inst, err);
 
-	take_init_record(inst);
 	/* Read before teardown: the counters go when the cgroup does. */
 	json_object_set_new(inst->host, "cgroup", vmb_cgroup_read(c->cg));
 	return rc;

@@ -1,0 +1,271 @@
+/* boot.c: the Linux x86 boot protocol for a bzImage: header checks, kernel, command line,
+ * initramfs, zero page with the e820 map, and a boot vCPU already in 64-bit mode. */
+#include <asm/bootparam.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runners/vm/vmm.h"
+
+#define SETUP_HDR_OFF 0x1f1
+#define HDRS_MAGIC    0x53726448 /* "HdrS" */
+#define MIN_PROTOCOL  0x020c     /* 2.12: xloadflags says whether a 64-bit entry exists */
+
+/* Writes "<path>: <what> (<detail>)" style messages; returns -1. */
+static int fail(char *msg, size_t len, const char *what, const char *path, const char *detail)
+{
+	snprintf(msg, len, "%s: %s%s%s%s", path, what, detail ? " (" : "", detail ? detail : "",
+	         detail ? ")" : "");
+	return -1;
+}
+
+/* Reads the whole file; NULL with msg on failure. */
+static uint8_t *slurp(const char *path, size_t *size, char *msg, size_t len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t *buf = NULL;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		fail(msg, len, "cannot read", path, fd < 0 ? strerror(errno) : "not a file");
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (!buf || got != (size_t)st.st_size) {
+		fail(msg, len, "read failed", path, strerror(errno));
+		free(buf);
+		buf = NULL;
+	}
+	*size = got;
+out:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+/* Header checks shared by vmbench (early) and the VMM: 0, or -1 with why. */
+static int check_header(const uint8_t *img, size_t size, const char *path, char *version,
+                        size_t vlen, char *msg, size_t len)
+{
+	struct setup_header h;
+
+	if (size < 0x1000)
+		return fail(msg, len, "not a Linux kernel image", path, "too small for a bzImage");
+	memcpy(&h, img + SETUP_HDR_OFF, sizeof(h));
+	if (h.boot_flag != 0xAA55 || h.header != HDRS_MAGIC)
+		return fail(msg, len, "not a Linux bzImage", path,
+		            "no 0xAA55 boot flag and HdrS signature in its setup header");
+	if (h.version < MIN_PROTOCOL) {
+		char v[64];
+		snprintf(v, sizeof(v), "version %u.%02u; this VMM needs 2.12 or later",
+		         h.version >> 8, h.version & 0xff);
+		return fail(msg, len, "boot protocol too old", path, v);
+	}
+	if (!(h.loadflags & LOADED_HIGH) || !(h.xloadflags & XLF_KERNEL_64))
+		return fail(msg, len, "cannot be booted by this VMM", path,
+		            "it cannot be loaded at 1 MiB or has no 64-bit entry point");
+	if (!h.relocatable_kernel && h.pref_address != VMM_KERNEL_ADDR)
+		return fail(msg, len, "cannot be booted by this VMM", path,
+		            "it is not relocatable");
+	unsigned setup = h.setup_sects ? h.setup_sects : 4;
+	size_t kernel_off = (size_t)(setup + 1) * 512;
+	if (kernel_off >= size)
+		return fail(msg, len, "truncated", path,
+		            "the file ends before its protected-mode kernel");
+	/* syssize counts 16-byte paragraphs of the protected-mode kernel */
+	if (kernel_off + (size_t)h.syssize * 16 > size)
+		return fail(msg, len, "truncated", path,
+		            "shorter than the kernel size its header declares");
+	if (version && vlen) {
+		version[0] = '\0';
+		size_t off = (size_t)h.kernel_version + 0x200;
+		if (h.kernel_version && off < size) {
+			size_t n = strnlen((const char *)img + off, size - off);
+			snprintf(version, vlen, "%.*s", (int)(n < vlen ? n : vlen - 1),
+			         (const char *)img + off);
+		}
+	}
+	return 0;
+}
+
+int vmm_check_bzimage(const char *path, char *version, size_t vlen, char *msg, size_t len)
+{
+	size_t size;
+	uint8_t *img = slurp(path, &size, msg, len);
+
+	if (!img)
+		return -1;
+	int rc = check_header(img, size, path, version, vlen, msg, len);
+	free(img);
+	return rc;
+}
+
+static void e820_add(struct boot_params *bp, uint64_t addr, uint64_t size, uint32_t type)
+{
+	struct boot_e820_entry *e = &bp->e820_table[bp->e820_entries++];
+
+	e->addr = addr;
+	e->size = size;
+	e->type = type;
+}
+
+/* Identity map of the first 4 GiB with 2 MiB pages, and a flat GDT. */
+static void page_tables_and_gdt(struct vmm *v)
+{
+	uint64_t *pml4 = (uint64_t *)(v->mem + VMM_PML4_ADDR);
+	uint64_t *pdpt = pml4 + 512;
+	uint64_t *pd = pdpt + 512;
+
+	memset(pml4, 0, 6 * 4096);
+	pml4[0] = (VMM_PML4_ADDR + 0x1000) | 0x3; /* present, writable */
+	for (uint64_t i = 0; i < 4; i++) {
+		pdpt[i] = (VMM_PML4_ADDR + 0x2000 + i * 0x1000) | 0x3;
+		for (uint64_t j = 0; j < 512; j++)
+			pd[i * 512 + j] =
+			        ((i * 512 + j) << 21) | 0x83; /* present, writable, 2 MiB */
+	}
+	uint64_t *gdt = (uint64_t *)(v->mem + VMM_GDT_ADDR);
+	gdt[0] = 0;
+	gdt[1] = 0;
+	gdt[2] = 0x00af9b000000ffffull; /* 0x10: 64-bit code */
+	gdt[3] = 0x00cf93000000ffffull; /* 0x18: data */
+}
+
+int vmm_boot_load(struct vmm *v, struct vmm_boot *b, char *msg, size_t len)
+{
+	size_t ksize, isize = 0;
+	uint8_t *img = slurp(b->kernel_path, &ksize, msg, len), *initrd = NULL;
+	int rc = -1;
+
+	if (!img)
+		return -1;
+	if (check_header(img, ksize, b->kernel_path, b->kernel_version, sizeof(b->kernel_version),
+	                 msg, len) < 0)
+		goto out;
+	struct setup_header h;
+	memcpy(&h, img + SETUP_HDR_OFF, sizeof(h));
+	size_t kernel_off = (size_t)((h.setup_sects ? h.setup_sects : 4) + 1) * 512;
+	size_t kernel_len = ksize - kernel_off;
+	/* the kernel decompresses in place: it needs init_size bytes from 1 MiB */
+	uint64_t kernel_end =
+	        VMM_KERNEL_ADDR + (h.init_size > kernel_len ? h.init_size : kernel_len);
+	if (kernel_end > v->mem_size) {
+		snprintf(msg, len, "%s needs %llu MiB to unpack; guest memory is %llu MiB",
+		         b->kernel_path, (unsigned long long)(kernel_end >> 20) + 1,
+		         (unsigned long long)(v->mem_size >> 20));
+		goto out;
+	}
+	memcpy(v->mem + VMM_KERNEL_ADDR, img + kernel_off, kernel_len);
+
+	size_t cmdlen = strlen(b->cmdline);
+	if (cmdlen >= h.cmdline_size || cmdlen >= 0x10000) {
+		snprintf(msg, len, "kernel command line of %zu bytes exceeds the kernel's %u",
+		         cmdlen, h.cmdline_size);
+		goto out;
+	}
+	memcpy(v->mem + VMM_CMDLINE_ADDR, b->cmdline, cmdlen + 1);
+
+	uint64_t initrd_addr = 0;
+	if (b->initrd_path) {
+		initrd = slurp(b->initrd_path, &isize, msg, len);
+		if (!initrd)
+			goto out;
+		uint64_t top = v->mem_size < (uint64_t)h.initrd_addr_max + 1
+		                       ? v->mem_size
+		                       : (uint64_t)h.initrd_addr_max + 1;
+		initrd_addr = (top - isize) & ~0xfffull;
+		if (isize >= top || initrd_addr < kernel_end) {
+			snprintf(msg, len,
+			         "initramfs %s (%zu MiB) does not fit in guest memory of %llu MiB "
+			         "beside the kernel: raise --memory",
+			         b->initrd_path, isize >> 20,
+			         (unsigned long long)(v->mem_size >> 20));
+			goto out;
+		}
+		memcpy(v->mem + initrd_addr, initrd, isize);
+	}
+
+	struct boot_params *bp = (struct boot_params *)(v->mem + VMM_ZERO_PAGE);
+	memset(bp, 0, sizeof(*bp));
+	memcpy(&bp->hdr, &h, sizeof(h));
+	bp->hdr.type_of_loader = 0xff; /* a loader without an assigned id */
+	bp->hdr.cmd_line_ptr = (uint32_t)VMM_CMDLINE_ADDR;
+	bp->hdr.ramdisk_image = (uint32_t)initrd_addr;
+	bp->hdr.ramdisk_size = (uint32_t)isize;
+	bp->hdr.loadflags |= LOADED_HIGH;
+	e820_add(bp, 0, VMM_EBDA_START, 1);                                /* RAM */
+	e820_add(bp, VMM_EBDA_START, VMM_KERNEL_ADDR - VMM_EBDA_START, 2); /* EBDA, ACPI, BIOS */
+	e820_add(bp, VMM_KERNEL_ADDR, v->mem_size - VMM_KERNEL_ADDR, 1);
+	page_tables_and_gdt(v);
+	rc = 0;
+out:
+	free(img);
+	free(initrd);
+	return rc;
+}
+
+static void segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->base = 0;
+	s->limit = 0xffffffff;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	s->l = code;
+	s->db = !code;
+}
+
+int vmm_boot_regs(struct vmm *v, struct vmm_vcpu *c, char *msg, size_t len)
+{
+	struct kvm_sregs sr;
+	struct kvm_regs r = {0};
+	struct kvm_fpu fpu = {0};
+
+	if (ioctl(c->fd, KVM_GET_SREGS, &sr) < 0) {
+		snprintf(msg, len, "KVM_GET_SREGS: %s", strerror(errno));
+		return -1;
+	}
+	segment(&sr.cs, 0x10, 0xb, true);
+	segment(&sr.ds, 0x18, 0x3, false);
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	sr.gdt.base = VMM_GDT_ADDR;
+	sr.gdt.limit = 4 * 8 - 1;
+	sr.cr3 = VMM_PML4_ADDR;
+	sr.cr4 = 1u << 5;                 /* PAE */
+	sr.cr0 = 0x80000001u | (1u << 4); /* PG, PE, ET */
+	sr.efer = (1u << 8) | (1u << 10); /* LME, LMA */
+	r.rflags = 2;
+	r.rip = VMM_KERNEL_ADDR + 0x200; /* the 64-bit entry */
+	r.rsi = VMM_ZERO_PAGE;           /* boot_params */
+	fpu.fcw = 0x37f;
+	fpu.mxcsr = 0x1f80;
+	/* Memory is write-back by default (MTRRs enabled, default type WB): a
+	 * guest started without firmware would otherwise run uncached. */
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[2];
+	} msrs = {.h.nmsrs = 2,
+	          .e = {{.index = 0x2ff, .data = (1u << 11) | 6}, /* IA32_MTRR_DEF_TYPE */
+	                {.index = 0x1a0, .data = 1}}}; /* IA32_MISC_ENABLE: fast strings */
+	if (ioctl(c->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(c->fd, KVM_SET_REGS, &r) < 0 ||
+	    ioctl(c->fd, KVM_SET_FPU, &fpu) < 0 || ioctl(c->fd, KVM_SET_MSRS, &msrs) != 2) {
+		snprintf(msg, len, "setting the boot vCPU's registers: %s", strerror(errno));
+		return -1;
+	}
+	(void)v;
+	return 0;
+}

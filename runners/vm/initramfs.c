@@ -1,0 +1,297 @@
+/* initramfs.c: writing cpio newc archives, resolving kernel modules from their own
+ * dependency lists, and the cached initramfs of the VM runner's guest. */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "runners/vm/initramfs.h"
+#include "vmbench/image.h"
+#include "vmbench/util.h"
+
+static void header(struct vmb_cpio *c, const char *name, unsigned mode, size_t size, unsigned rmaj,
+                   unsigned rmin)
+{
+	size_t namesize = strlen(name) + 1;
+
+	if (fprintf(c->f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ++c->ino,
+	            mode, 0u, 0u, 1u, 0u, size, 0u, 0u, rmaj, rmin, namesize, 0u) < 0)
+		c->failed = 1;
+	fwrite(name, 1, namesize, c->f);
+	/* header (110 bytes) plus name, padded to 4 */
+	for (size_t pad = (4 - (110 + namesize) % 4) % 4; pad; pad--)
+		fputc(0, c->f);
+}
+
+static void pad_data(struct vmb_cpio *c, size_t size)
+{
+	for (size_t pad = (4 - size % 4) % 4; pad; pad--)
+		fputc(0, c->f);
+}
+
+void vmb_cpio_dir(struct vmb_cpio *c, const char *name)
+{
+	header(c, name, 040755, 0, 0, 0);
+}
+
+void vmb_cpio_data(struct vmb_cpio *c, const char *name, const void *data, size_t len,
+                   unsigned mode)
+{
+	header(c, name, 0100000 | mode, len, 0, 0);
+	if (fwrite(data, 1, len, c->f) != len)
+		c->failed = 1;
+	pad_data(c, len);
+}
+
+void vmb_cpio_file(struct vmb_cpio *c, const char *name, const char *host_path, unsigned mode)
+{
+	struct stat st;
+	int fd = open(host_path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		c->failed = errno ? errno : EIO;
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	void *m = st.st_size ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	close(fd);
+	if (m == MAP_FAILED) {
+		c->failed = errno;
+		return;
+	}
+	vmb_cpio_data(c, name, m, (size_t)st.st_size, mode);
+	if (m)
+		munmap(m, (size_t)st.st_size);
+}
+
+void vmb_cpio_chardev(struct vmb_cpio *c, const char *name, unsigned major, unsigned minor)
+{
+	header(c, name, 020600, 0, major, minor);
+}
+
+int vmb_cpio_finish(struct vmb_cpio *c)
+{
+	header(c, "TRAILER!!!", 0, 0, 0, 0);
+	if (fflush(c->f) != 0 || ferror(c->f))
+		c->failed = c->failed ? c->failed : EIO;
+	return c->failed ? -1 : 0;
+}
+
+/* The depends= value of a module's .modinfo section, or "" (malloc'd). */
+static char *module_depends(const char *path, struct vmb_error *err)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *out = NULL;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr)) {
+		vmb_error_sys(err, errno ? errno : EINVAL, "read module %s", path);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	size_t size = (size_t)st.st_size;
+	const unsigned char *m = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED) {
+		vmb_error_sys(err, errno, "mmap %s", path);
+		return NULL;
+	}
+	const Elf64_Ehdr *eh = (const void *)m;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_shoff > size ||
+	    eh->e_shnum > (size - eh->e_shoff) / sizeof(Elf64_Shdr) ||
+	    eh->e_shstrndx >= eh->e_shnum) {
+		vmb_error_set(err, VMB_ERR_FAIL, "%s: not an ELF module", path);
+		goto out;
+	}
+	const Elf64_Shdr *sh = (const void *)(m + eh->e_shoff);
+	const Elf64_Shdr *names = &sh[eh->e_shstrndx];
+	for (unsigned i = 0; i < eh->e_shnum; i++) {
+		if (names->sh_offset + sh[i].sh_name >= size || sh[i].sh_offset > size ||
+		    sh[i].sh_size > size - sh[i].sh_offset)
+			continue;
+		if (strcmp((const char *)m + names->sh_offset + sh[i].sh_name, ".modinfo") != 0)
+			continue;
+		/* NUL-separated key=value strings */
+		const char *p = (const char *)m + sh[i].sh_offset, *end = p + sh[i].sh_size;
+		for (; p < end; p += strnlen(p, (size_t)(end - p)) + 1)
+			if (strncmp(p, "depends=", 8) == 0) {
+				out = strndup(p + 8, (size_t)(end - p - 8));
+				break;
+			}
+	}
+	if (!out)
+		out = strdup("");
+out:
+	munmap((void *)m, size);
+	return out;
+}
+
+static char found_module[PATH_MAX];
+static char wanted_module[300];
+
+static int match_module(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (flag == FTW_F && strcmp(fpath + ftw->base, wanted_module) == 0) {
+		snprintf(found_module, sizeof(found_module), "%s", fpath);
+		return 1; /* stop the walk */
+	}
+	return 0;
+}
+
+/* The path of NAME.ko under moddir/kernel, or NULL. Module names use '-' and
+ * '_' interchangeably; files keep the spelling of their source. */
+static char *find_module(const char *moddir, const char *name)
+{
+	char root[PATH_MAX];
+
+	snprintf(root, sizeof(root), "%s/kernel", moddir);
+	for (int spelling = 0; spelling < 2; spelling++) {
+		snprintf(wanted_module, sizeof(wanted_module), "%s.ko", name);
+		for (char *p = wanted_module; spelling && *p; p++)
+			if (*p == '_')
+				*p = '-';
+		found_module[0] = '\0';
+		if (nftw(root, match_module, 16, FTW_PHYS) == 1)
+			return found_module;
+	}
+	return NULL;
+}
+
+int vmb_modules_resolve(const char *moddir, const char *name, char ***paths, size_t *n,
+                        struct vmb_error *err)
+{
+	char *path = find_module(moddir, name);
+
+	if (!path)
+		return 0; /* built into the kernel */
+	char mine[PATH_MAX];
+	snprintf(mine, sizeof(mine), "%s", path);
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*paths)[i], mine) == 0)
+			return 0;
+	vmb_autofree char *deps = module_depends(mine, err);
+	if (!deps)
+		return -1;
+	for (char *save = NULL, *d = strtok_r(deps, ",", &save); d; d = strtok_r(NULL, ",", &save))
+		if (*d && vmb_modules_resolve(moddir, d, paths, n, err) < 0)
+			return -1;
+	char **np = realloc(*paths, (*n + 2) * sizeof(char *));
+	if (!np)
+		return vmb_error_sys(err, ENOMEM, "modules");
+	*paths = np;
+	np[(*n)++] = strdup(mine);
+	np[*n] = NULL;
+	return 0;
+}
+
+/* Emits a directory entry for every parent of `path` not yet emitted. */
+static void parents(struct vmb_cpio *c, const char *path, char ***done, size_t *n)
+{
+	char buf[PATH_MAX];
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (char *p = buf + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		bool seen = false;
+		for (size_t i = 0; i < *n && !seen; i++)
+			seen = strcmp((*done)[i], buf + 1) == 0;
+		if (!seen) {
+			vmb_cpio_dir(c, buf + 1);
+			char **nd = realloc(*done, (*n + 1) * sizeof(char *));
+			if (nd) {
+				*done = nd;
+				nd[(*n)++] = strdup(buf + 1);
+			}
+		}
+		*p = '/';
+	}
+}
+
+static int write_archive(const char *path, const char *agent, const char *guest_init, char **libs,
+                         char **mods, struct vmb_error *err)
+{
+	struct vmb_cpio c = {.f = fopen(path, "we")};
+	static const char *const dirs[] = {"dev", "proc", "sys", "tmp", "etc", "modules", NULL};
+	char **done = NULL, order[8192] = "";
+	size_t ndone = 0, used = 0;
+
+	if (!c.f)
+		return vmb_error_sys(err, errno, "create %s", path);
+	for (const char *const *d = dirs; *d; d++)
+		vmb_cpio_dir(&c, *d);
+	vmb_cpio_chardev(&c, "dev/console", 5, 1);
+	vmb_cpio_file(&c, "init", guest_init, 0755);
+	parents(&c, VMB_IMAGE_AGENT, &done, &ndone);
+	vmb_cpio_file(&c, VMB_IMAGE_AGENT + 1, agent, 0755);
+	for (char **l = libs; *l; l++) {
+		parents(&c, *l, &done, &ndone);
+		vmb_cpio_file(&c, *l + 1, *l, 0755);
+	}
+	static const char passwd[] = "root:x:0:0:root:/:/nonexistent\n", group[] = "root:x:0:\n";
+	vmb_cpio_data(&c, "etc/passwd", passwd, sizeof(passwd) - 1, 0644);
+	vmb_cpio_data(&c, "etc/group", group, sizeof(group) - 1, 0644);
+	for (char **m = mods; m && *m; m++) {
+		const char *base = strrchr(*m, '/') + 1;
+		char name[300];
+		snprintf(name, sizeof(name), "modules/%s", base);
+		vmb_cpio_file(&c, name, *m, 0644);
+		used += (size_t)snprintf(order + used, sizeof(order) - used, "%s\n", base);
+	}
+	vmb_cpio_data(&c, "modules/order", order, used, 0644);
+	int rc = vmb_cpio_finish(&c);
+	int saved = c.failed;
+	if (fclose(c.f) != 0 && rc == 0) {
+		rc = -1;
+		saved = errno;
+	}
+	for (size_t i = 0; i < ndone; i++)
+		free(done[i]);
+	free(done);
+	return rc < 0 ? vmb_error_sys(err, saved > 0 ? saved : EIO, "write %s", path) : 0;
+}
+
+int vmb_initramfs_ensure(const char *agent, const char *guest_init, const char *moddir,
+                         const char *const *modules, char *out, size_t len, struct vmb_error *err)
+{
+	char **libs = vmb_image_closure(agent, err), **mods = NULL;
+	size_t nmods = 0;
+	uint64_t key = 0xcbf29ce484222325ULL;
+	char root[PATH_MAX - 64], tmp[PATH_MAX];
+	int rc = libs ? 0 : -1;
+
+	for (const char *const *m = modules; rc == 0 && m && *m; m++)
+		rc = moddir ? vmb_modules_resolve(moddir, *m, &mods, &nmods, err)
+		            : vmb_error_set(err, VMB_ERR_FAIL, "module %s: no module directory",
+		                            *m);
+	if (rc == 0)
+		rc = vmb_hash_file(&key, agent, err);
+	if (rc == 0)
+		rc = vmb_hash_file(&key, guest_init, err);
+	for (char **l = libs; rc == 0 && *l; l++)
+		rc = vmb_hash_identity(&key, *l, err);
+	for (char **m = mods; rc == 0 && m && *m; m++)
+		rc = vmb_hash_identity(&key, *m, err);
+	if (rc == 0) {
+		vmb_cache_root(root, sizeof(root));
+		snprintf(out, len, "%s/initramfs/%016llx.cpio", root, (unsigned long long)key);
+		if (access(out, R_OK) != 0) {
+			snprintf(tmp, sizeof(tmp), "%s.%d.tmp", out, (int)getpid());
+			rc = vmb_mkdir_parents(out, err);
+			if (rc == 0)
+				rc = write_archive(tmp, agent, guest_init, libs, mods, err);
+			if (rc == 0 && rename(tmp, out) < 0)
+				rc = vmb_error_sys(err, errno, "rename %s", tmp);
+			unlink(tmp);
+		}
+	}
+	vmb_strv_free(libs);
+	vmb_strv_free(mods);
+	return rc < 0 ? vmb_error_prefix(err, "building the guest initramfs") : 0;
+}

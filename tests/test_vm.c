@@ -1,0 +1,223 @@
+/* test_vm.c: the VM runner end to end against a real /dev/kvm: boot to the agent with
+ * one and two vCPUs, CPU and memory workloads with results coming back, a guest that
+ * panics, one that hangs past the timeout, files that are not kernels, and nothing left
+ * behind. Where this host has no usable KVM it skips, saying why; the guest harness
+ * (tests/guest/run-guest-tests) runs it inside an emulated guest that has one. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "vmbench/runner.h"
+#include "vmbench/util.h"
+
+static const char *kernel(void)
+{
+	char why[256] = "";
+
+	if (vmb_runner_find("vm")->probe(why, sizeof(why)) < 0)
+		cr_skip_test("VM runner unavailable here: %s", why);
+	const char *k = getenv("VMBENCH_TEST_KERNEL");
+	if (!k)
+		cr_skip_test("VMBENCH_TEST_KERNEL is not set (the guest harness sets it)");
+	return k;
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	cr_assert(json_is_number(v), "no number '%s'", key);
+	return json_number_value(v);
+}
+
+static json_t *case_of(json_t *root, const char *workload, const char *runner)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(root, "cases"), i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) == 0 &&
+		    strcmp(json_string_value(json_object_get(c, "runner")), runner) == 0)
+			return c;
+	}
+	cr_assert_fail("no case %s on %s", workload, runner);
+	return NULL;
+}
+
+/* Runs vmbench run ARGS... --kernel K --out DIR; returns its status and results. */
+static int run(char **args, json_t **root, char **dir, char **log)
+{
+	char *argv[48] = {(char *)th_vmbench(), "run"};
+	int n = 2;
+	static char out[300];
+	struct stat st;
+	char path[400];
+
+	*dir = th_tmpdir();
+	snprintf(out, sizeof(out), "%s/run", *dir);
+	for (; *args; args++)
+		argv[n++] = *args;
+	argv[n++] = "--kernel";
+	argv[n++] = (char *)kernel();
+	argv[n++] = "--out";
+	argv[n++] = out;
+	argv[n] = NULL;
+	int rc = th_run(argv, log);
+	snprintf(path, sizeof(path), "%s/results.json", out);
+	*root = stat(path, &st) == 0 ? th_load_results(out) : NULL;
+	return rc;
+}
+
+static const char *const vm_phases[] = {
+        "guest_files_ready", "cgroup_created", "cgroup_joined", "launch",      "vm_created",
+        "memory_ready",      "kernel_loaded",  "first_kvm_run", "agent_ready", "workload_done",
+        "guest_off",         "exited",         "teardown_done",
+};
+
+static void boots_with(const char *cpus)
+{
+	char *before = th_leftovers(), *dir, *log;
+	json_t *root;
+	int rc = run((char *[]){"--suite", "startup", "--runner", "vm", "--cpus", (char *)cpus,
+	                        "--memory", "256M", "--reps", "1", "--warmup", "0", "--timeout",
+	                        "120", NULL},
+	             &root, &dir, &log);
+	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+	json_t *s = json_array_get(json_object_get(case_of(root, "noop", "vm"), "samples"), 0);
+	json_t *p = json_object_get(s, "phases");
+	for (size_t i = 1; i < sizeof(vm_phases) / sizeof(vm_phases[0]); i++)
+		cr_assert_leq(num(p, vm_phases[i - 1]), num(p, vm_phases[i]), "%s after %s",
+		              vm_phases[i - 1], vm_phases[i]);
+	cr_assert_not_null(json_object_get(p, "first_console_line"));
+	json_t *host = json_object_get(s, "host");
+	json_t *vmm = json_object_get(host, "vmm");
+	cr_assert_str_eq(json_string_value(json_object_get(vmm, "stop")), "guest_off");
+	cr_assert_eq(num(vmm, "vcpus"), atoi(cpus));
+	cr_assert_gt(num(json_object_get(vmm, "exits"), "io"), 0);
+	cr_assert_not_null(json_object_get(vmm, "cpuid_offered"));
+	cr_assert_gt(num(json_object_get(host, "cgroup"), "cpu_usage_ns"), 0);
+	cr_assert_not_null(json_string_value(
+	        json_object_get(json_object_get(host, "guest"), "kernel_version")));
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind");
+}
+
+Test(vm, boots_to_the_agent_with_one_vcpu, .timeout = 300)
+{
+	boots_with("1");
+}
+
+Test(vm, boots_to_the_agent_with_two_vcpus, .timeout = 300)
+{
+	boots_with("2");
+}
+
+Test(vm, cpu_and_memory_workloads_match_native, .timeout = 600)
+{
+	char *dir, *log;
+	json_t *root;
+	int rc = run((char *[]){"--workload", "cpu-int,mem-stream", "--runner", "native,vm",
+	                        "--scale", "0.02", "--param", "mib=4", "--memory", "256M", "--reps",
+	                        "1", "--warmup", "0", "--timeout", "240", NULL},
+	             &root, &dir, &log);
+	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+	for (const char *const *w = (const char *[]){"cpu-int", "mem-stream", NULL}; *w; w++) {
+		json_t *v = json_array_get(json_object_get(case_of(root, *w, "vm"), "samples"), 0);
+		json_t *n =
+		        json_array_get(json_object_get(case_of(root, *w, "native"), "samples"), 0);
+		json_t *a = json_object_get(v, "agent");
+		cr_assert_gt(num(a, "ops"), 0);
+		cr_assert_str_eq(
+		        json_string_value(json_object_get(a, "checksum")),
+		        json_string_value(json_object_get(json_object_get(n, "agent"), "checksum")),
+		        "%s did different work in the guest", *w);
+	}
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}
+
+Test(vm, a_guest_that_panics_fails_its_case_and_keeps_the_console, .timeout = 300)
+{
+	char *dir, *log;
+	json_t *root;
+
+	setenv("VMBENCH_VM_CMDLINE_EXTRA", "vmbench.test_panic", 1);
+	int rc = run((char *[]){"--suite", "startup,cpu", "--workload", "noop", "--runner", "vm",
+	                        "--memory", "256M", "--reps", "1", "--warmup", "0", "--timeout",
+	                        "120", NULL},
+	             &root, &dir, &log);
+	unsetenv("VMBENCH_VM_CMDLINE_EXTRA");
+	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
+	json_t *c = case_of(root, "noop", "vm");
+	const char *why = json_string_value(json_object_get(c, "reason"));
+	cr_assert(why && strstr(why, "reset"), "reason: %s", why);
+	json_t *s = json_array_get(json_object_get(c, "samples"), 0);
+	const char *console = json_string_value(json_object_get(s, "log"));
+	cr_assert_not_null(console, "the console log was not kept");
+	char path[700], line[512];
+	snprintf(path, sizeof(path), "%s/run/%s", dir, console);
+	FILE *f = fopen(path, "r");
+	bool panic = false;
+	while (f && fgets(line, sizeof(line), f))
+		panic |= strstr(line, "Kernel panic") != NULL;
+	if (f)
+		fclose(f);
+	cr_assert(panic, "no kernel panic in %s", path);
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}
+
+Test(vm, a_guest_that_hangs_is_stopped_at_the_timeout, .timeout = 300)
+{
+	char *before = th_leftovers(), *dir, *log;
+	json_t *root;
+	int rc = run((char *[]){"--suite", "selftest,startup", "--runner", "vm", "--param",
+	                        "mode=1", "--memory", "256M", "--reps", "1", "--warmup", "0",
+	                        "--timeout", "60", NULL},
+	             &root, &dir, &log);
+	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
+	const char *why =
+	        json_string_value(json_object_get(case_of(root, "fault", "vm"), "reason"));
+	cr_assert(why && strstr(why, "timed out"), "reason: %s", why);
+	cr_assert_str_eq(json_string_value(json_object_get(case_of(root, "noop", "vm"), "status")),
+	                 "ok", "the run did not go on after the hung guest");
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_eq(th_count_procs("vmbench-vmm"), 0, "a VMM outlived its run");
+}
+
+Test(vm, files_that_are_not_kernels_exit_2)
+{
+	kernel();
+	char *dir = th_tmpdir(), *log, trunc[300];
+	char *argv[] = {(char *)th_vmbench(), "run",         "--runner", "vm",
+	                "--kernel",           "/etc/passwd", NULL};
+	cr_assert_eq(th_run(argv, &log), 2, "%s", log);
+	cr_assert(strstr(log, "/etc/passwd") && strstr(log, "not a Linux"), "%s", log);
+	free(log);
+	/* the first 64 KiB of a real kernel: a valid header, a missing body */
+	snprintf(trunc, sizeof(trunc), "%s/truncated", dir);
+	FILE *in = fopen(kernel(), "rb"), *out = fopen(trunc, "wb");
+	char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf), in);
+	fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+	argv[5] = trunc;
+	cr_assert_eq(th_run(argv, &log), 2, "%s", log);
+	cr_assert(strstr(log, "truncated"), "%s", log);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}
