@@ -37,7 +37,7 @@ void vmb_cli_run_usage(FILE *f)
 	      "                   [--reps N] [--warmup N] [--out DIR] [--seed N] [--scale F]\n"
 	      "                   [--timeout SEC] [--cores N] [--param KEY=VALUE]...\n"
 	      "                   [--cpus F] [--memory SIZE] [--image DIR] [--kernel FILE]\n"
-	      "                   [--verbose]\n"
+	      "                   [--verbose] [--hugepages]\n"
 	      "\n"
 	      "Runs every selected workload on every selected runner: WARMUP discarded\n"
 	      "launches, then REPS measured ones, each a fresh instance. Results go to\n"
@@ -73,6 +73,7 @@ void vmb_cli_run_usage(FILE *f)
 	      "                   if readable, else Debian's cloud kernel, fetched once into\n"
 	      "                   the cache with apt-get download)\n"
 	      "  --verbose        show each guest's console on the terminal too\n"
+	      "  --hugepages      back VM guest RAM with transparent huge pages (recorded)\n"
 	      "  --help           this text\n"
 	      "\n"
 	      "Progress goes to stderr; a summary table and the results path to stdout.\n"
@@ -252,6 +253,7 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	        {"image", required_argument, NULL, 'I'},
 	        {"kernel", required_argument, NULL, 'K'},
 	        {"verbose", no_argument, NULL, 'v'},
+	        {"hugepages", no_argument, NULL, 'H'},
 	        {NULL, 0, NULL, 0},
 	};
 	static char all[] = "all";
@@ -322,6 +324,9 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			break;
 		case 'v':
 			o->verbose = true;
+			break;
+		case 'H':
+			o->hugepages = true;
 			break;
 		case 'I':
 			if (!*optarg)

@@ -1,4 +1,5 @@
 /* host.c: probes of what this host offers (doctor) and the host metadata of every results file. */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hwloc.h>
@@ -319,6 +320,23 @@ static void probe_gnuplot(struct vmb_probe *p)
 	snprintf(p->detail, sizeof(p->detail), "%s (%s)", path, line[0] ? line : "version unknown");
 }
 
+bool vmb_host_emulated(char *signature, size_t len)
+{
+	unsigned a, b, c, d;
+	char sig[13] = "";
+
+	__cpuid(1, a, b, c, d);
+	if (c & (1u << 31)) {
+		__cpuid(0x40000000, a, b, c, d);
+		memcpy(sig, &b, 4);
+		memcpy(sig + 4, &c, 4);
+		memcpy(sig + 8, &d, 4);
+	}
+	if (signature)
+		snprintf(signature, len, "%s", sig);
+	return strcmp(sig, "TCGTCGTCGTCG") == 0;
+}
+
 unsigned vmb_host_probe_all(struct vmb_probe *out)
 {
 	unsigned n = 0;
@@ -380,10 +398,16 @@ json_t *vmb_host_describe(void)
 	                         t ? hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_CORE) : -1, "pus",
 	                         t ? hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PU) : -1, "numa_nodes",
 	                         t ? hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_NUMANODE) : -1);
-	return json_pack("{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:o}, s:o}",
-	                 "hostname", host, "cpu_model", cpu_model(), "topology", topo, "kernel",
-	                 "sysname", u.sysname, "release", u.release, "version", u.version,
-	                 "machine", u.machine, "cgroup", "mode", vmb_cgroup_mode(),
-	                 "v1_controllers", c1, "papi", "version", papi_version, "components",
-	                 papi_components(), "probes", pj);
+	char hv[16];
+	bool emulated = vmb_host_emulated(hv, sizeof(hv));
+	json_t *out = json_pack(
+	        "{s:s, s:s, s:o, s:{s:s, s:s, s:s, s:s}, s:{s:s, s:s}, s:{s:s, s:o}, s:o}",
+	        "hostname", host, "cpu_model", cpu_model(), "topology", topo, "kernel", "sysname",
+	        u.sysname, "release", u.release, "version", u.version, "machine", u.machine,
+	        "cgroup", "mode", vmb_cgroup_mode(), "v1_controllers", c1, "papi", "version",
+	        papi_version, "components", papi_components(), "probes", pj);
+	json_object_set_new(
+	        out, "virtualization",
+	        json_pack("{s:s, s:b}", "hypervisor_signature", hv, "emulated", emulated));
+	return out;
 }

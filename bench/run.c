@@ -382,6 +382,7 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	        .vm_memory_mib = s->o->memory ? (unsigned)(s->o->memory >> 20) : 512,
 	        .vm_cpus = s->o->cpus > 0 ? (unsigned)ceil(s->o->cpus) : 1,
 	        .verbose = s->o->verbose,
+	        .hugepages = s->o->hugepages,
 	        .volume_dir = s->volume,
 	};
 	const char *failure = NULL;

@@ -173,6 +173,31 @@ static double m_cgroup_beyond_agent(json_t *s)
 	return m_cgroup_peak(s) - num_at(json_object_get(s, "agent"), "rss_anon_kib");
 }
 
+static double phase_gap(json_t *s, const char *from, const char *to)
+{
+	json_t *p = json_object_get(s, "phases");
+
+	return num_at(p, to) - num_at(p, from);
+}
+
+/* VM runner: from the start signal to the first KVM_RUN (VM, memory, kernel
+ * and initramfs, vCPUs), and the VMM process's own start before that. */
+static double m_launch_to_first_run(json_t *s)
+{
+	return phase_gap(s, "launch", "first_kvm_run");
+}
+
+static double m_vmm_exec(json_t *s)
+{
+	return phase_gap(s, "cgroup_created", "vmm_start");
+}
+
+static double m_vmm_beyond_guest(json_t *s)
+{
+	return num_at(json_object_get(json_object_get(s, "host"), "vmm"),
+	              "vmm_private_beyond_guest_kib");
+}
+
 static const struct metric metrics[] = {
         {"workload_wall_ns", "ns", m_workload_wall},
         {"ops_per_s", "ops/s", m_ops_rate},
@@ -185,6 +210,9 @@ static const struct metric metrics[] = {
         {"runner_private_kib", "KiB", m_runner_private},
         {"cgroup_memory_peak_kib", "KiB", m_cgroup_peak},
         {"cgroup_beyond_agent_kib", "KiB", m_cgroup_beyond_agent},
+        {"launch_to_first_kvm_run_ns", "ns", m_launch_to_first_run},
+        {"vmm_process_start_ns", "ns", m_vmm_exec},
+        {"vmm_private_beyond_guest_kib", "KiB", m_vmm_beyond_guest},
 };
 
 static bool counts(json_t *s)

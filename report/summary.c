@@ -34,6 +34,11 @@ void vmb_print_summary(FILE *f, json_t *root)
 	json_t *cases = json_object_get(root, "cases"), *c;
 	size_t i;
 
+	if (json_is_true(json_object_get(
+	            json_object_get(json_object_get(root, "host"), "virtualization"), "emulated")))
+		fprintf(f,
+		        "NOTE: this host is an emulator's guest (QEMU TCG): every figure below is "
+		        "emulated,\nfunctional evidence only, not a performance measurement.\n");
 	fprintf(f, "%-11s %-10s %-8s %29s %11s %13s %9s\n", "workload", "runner", "status",
 	        "median time [95% CI] (s)", "ops/s", "launch>ready", "x native");
 	json_array_foreach(cases, i, c)

@@ -247,6 +247,12 @@ static int judge(struct vmb_instance *inst, struct vmb_error *err)
 		return vmb_error_set(err, VMB_ERR_FAIL, "%s failed at %s: %s", inst->runner->name,
 		                     json_string_value(json_object_get(setup, "step")),
 		                     json_string_value(json_object_get(setup, "error")));
+	/* a VMM says how its guest ended; anything but "guest_off" is a failure */
+	json_t *vmm = json_object_get(inst->host, "vmm");
+	const char *stop = json_string_value(json_object_get(vmm, "stop"));
+	if (stop && strcmp(stop, "guest_off") != 0)
+		return vmb_error_set(err, VMB_ERR_FAIL, "the guest did not finish (%s): %s", stop,
+		                     json_string_value(json_object_get(vmm, "stop_reason")));
 	json_t *cg = json_object_get(inst->host, "cgroup");
 	if (json_integer_value(json_object_get(cg, "oom_kills")) > 0) {
 		json_t *lim = json_object_get(cg, "limits");

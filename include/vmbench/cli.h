@@ -40,6 +40,7 @@ struct vmb_run_opts {
 	const char *image;  /* --image: prepared image directory for the container */
 	const char *kernel; /* --kernel: the VM runner's guest kernel */
 	bool verbose;       /* --verbose: guest consoles to the terminal */
+	bool hugepages;     /* --hugepages: VM guest RAM in huge pages */
 	bool runners_given; /* --runner was given (reference runners run everywhere) */
 	bool help;          /* --help was given: print run_usage, run nothing */
 };

@@ -18,6 +18,11 @@ struct vmb_probe {
 
 #define VMB_MAX_PROBES 12
 
+/* Whether this host is itself an emulator's guest (QEMU TCG, from the
+ * hypervisor CPUID leaf); its signature ("" when none) goes to signature.
+ * Every figure measured on such a host is labelled emulated. */
+bool vmb_host_emulated(char *signature, size_t len);
+
 /* Runs every probe; returns how many filled `out` (at most VMB_MAX_PROBES). */
 unsigned vmb_host_probe_all(struct vmb_probe *out);
 

@@ -31,6 +31,7 @@ struct vmb_launch {
 	unsigned vm_memory_mib;      /* guest RAM */
 	unsigned vm_cpus;            /* vCPUs */
 	bool verbose;                /* guest console to the terminal too */
+	bool hugepages;              /* guest RAM in transparent huge pages */
 };
 
 /* Result channel state, filled by vmb_channel_collect. */

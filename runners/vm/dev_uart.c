@@ -21,7 +21,7 @@ static void console_byte(struct vmm *v, uint8_t b)
 	if (v->console_fd >= 0)
 		(void)!write(v->console_fd, &b, 1);
 	if (v->verbose)
-		(void)!write(2, &b, 1);
+		(void)!write(5, &b, 1);
 	if (b == '\n' && !v->console_line_seen) {
 		v->console_line_seen = true;
 		vmm_phase(v, "first_console_line");

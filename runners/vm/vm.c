@@ -108,8 +108,14 @@ static int spawn_vmm(struct vmb_instance *inst, struct vmi *m, struct vmb_guest_
 	                cpus,
 	                "--cmdline",
 	                cmdline,
-	                spec->verbose ? "--verbose" : NULL,
+	                NULL,
+	                NULL,
 	                NULL};
+	int extra_at = 11;
+	if (spec->verbose)
+		argv[extra_at++] = "--verbose";
+	if (spec->hugepages)
+		argv[extra_at++] = "--hugepages";
 	logfd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (logfd < 0)
 		return vmb_error_sys(err, errno, "open %s", spec->log_path);

@@ -280,6 +280,7 @@ static void send_summary(struct vmm *v, const char *kernel_version)
 	                  "guest_memory_mib", (json_int_t)(v->mem_size >> 20), "vcpus", v->ncpus,
 	                  "emulated_host", v->emulated, "vmm_private_kib", (json_int_t)priv,
 	                  "vmm_private_beyond_guest_kib", (json_int_t)(priv - guest));
+	json_object_set_new(j, "huge_pages", json_boolean(v->huge_pages));
 	char *s = json_dumps(j, JSON_COMPACT);
 	if (s)
 		vmm_send(v, s);
@@ -298,6 +299,7 @@ int main(int argc, char **argv)
 	        {"cmdline", required_argument, NULL, 'l'},
 	        {"emulated", no_argument, NULL, 'e'},
 	        {"verbose", no_argument, NULL, 'v'},
+	        {"hugepages", no_argument, NULL, 'H'},
 	        {NULL, 0, NULL, 0},
 	};
 	static struct vmm vm = {.kvm = -1, .fd = -1, .chan_fd = 3, .console_fd = 2};
@@ -335,6 +337,9 @@ int main(int argc, char **argv)
 		case 'v':
 			v->verbose = true;
 			break;
+		case 'H':
+			v->want_huge_pages = true;
+			break;
 		default:
 			return fail(v, "arguments", "usage: see the comment at the top of vmm.c");
 		}
@@ -367,17 +372,16 @@ int main(int argc, char **argv)
 	uint64_t idmap = 0xfffbc000ull;
 	ioctl(v->fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap); /* Intel only; harmless elsewhere */
 
-	/* 2 MiB-aligned, with transparent huge pages asked for: KVM then maps the
-	 * guest in 2 MiB pages, and the guest's first touch of its memory costs
-	 * one fault per 2 MiB instead of per 4 KiB (under nested virtualisation
-	 * each such fault is expensive). */
+	/* Anonymous memory, 2 MiB-aligned; with --hugepages, transparent huge
+	 * pages are asked for, so that KVM can map the guest in 2 MiB pages. */
 	size_t align = 2u << 20;
 	uint8_t *raw = mmap(NULL, v->mem_size + align, PROT_READ | PROT_WRITE,
 	                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED)
 		return fail(v, "guest memory", strerror(errno));
 	v->mem = (uint8_t *)(((uintptr_t)raw + align - 1) & ~(uintptr_t)(align - 1));
-	v->huge_pages = madvise(v->mem, v->mem_size, MADV_HUGEPAGE) == 0;
+	if (v->want_huge_pages)
+		v->huge_pages = madvise(v->mem, v->mem_size, MADV_HUGEPAGE) == 0;
 	struct kvm_userspace_memory_region region = {.slot = 0,
 	                                             .guest_phys_addr = 0,
 	                                             .memory_size = v->mem_size,

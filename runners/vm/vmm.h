@@ -62,7 +62,8 @@ struct vmm {
 	int kvm, fd;
 	uint8_t *mem;
 	uint64_t mem_size;
-	bool huge_pages; /* transparent huge pages were granted for guest memory */
+	bool want_huge_pages; /* --hugepages */
+	bool huge_pages;      /* transparent huge pages were granted for guest memory */
 	int ncpus;
 	struct vmm_vcpu cpu[VMM_MAX_CPUS];
 	struct vmm_dev *devs;
@@ -70,7 +71,7 @@ struct vmm {
 
 	int chan_fd;    /* results channel to vmbench: phases, guest records, summary */
 	int console_fd; /* the console log */
-	bool verbose;   /* console to stderr too */
+	bool verbose;   /* console to fd 5 (vmbench's terminal) too */
 	bool emulated;  /* the host is itself an emulator (QEMU TCG): figures are labelled */
 
 	_Atomic int stop;

@@ -1,0 +1,203 @@
+/* test_vmboot.c: the VM runner's pieces that need no /dev/kvm: bzImage header checks,
+ * the boot layout in guest memory, the cpio writer, and module dependency resolution. */
+#include <asm/bootparam.h>
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "runners/vm/initramfs.h"
+#include "runners/vm/vmm.h"
+#include "vmbench/image.h"
+#include "vmbench/util.h"
+
+/* A file that passes as a bzImage: one setup sector, then `body` bytes. */
+static char *fake_bzimage(const char *dir, const char *name, uint16_t version, size_t body,
+                          uint32_t syssize_extra)
+{
+	size_t size = 2 * 512 + body;
+	unsigned char *img = calloc(1, size);
+	struct setup_header h = {0};
+	char *path = malloc(strlen(dir) + strlen(name) + 2);
+
+	h.setup_sects = 1;
+	h.boot_flag = 0xAA55;
+	h.header = 0x53726448;
+	h.version = version;
+	h.loadflags = LOADED_HIGH;
+	h.xloadflags = XLF_KERNEL_64;
+	h.relocatable_kernel = 1;
+	h.syssize = (uint32_t)(body / 16) + syssize_extra;
+	h.cmdline_size = 2048;
+	h.initrd_addr_max = 0x7fffffff;
+	h.init_size = (uint32_t)body;
+	memcpy(img + 0x1f1, &h, sizeof(h));
+	for (size_t i = 0; i < body; i++)
+		img[1024 + i] = (unsigned char)(i * 7);
+	sprintf(path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	fwrite(img, 1, size, f);
+	fclose(f);
+	free(img);
+	return path;
+}
+
+static void expect_reject(const char *path, const char *needle)
+{
+	char msg[1024];
+
+	cr_assert_eq(vmm_check_bzimage(path, NULL, 0, msg, sizeof(msg)), -1, "%s accepted", path);
+	cr_assert(strstr(msg, needle) && strstr(msg, path), "message '%s' lacks '%s'", msg, needle);
+}
+
+Test(vmboot, header_checks)
+{
+	char *dir = th_tmpdir(), msg[1024];
+
+	expect_reject("/etc/passwd", "not a Linux");
+	expect_reject(fake_bzimage(dir, "old", 0x0205, 8192, 0), "boot protocol too old");
+	expect_reject(fake_bzimage(dir, "short", 0x020f, 8192, 4096), "truncated");
+	char *zeros = fake_bzimage(dir, "zeros", 0x020f, 8192, 0);
+	FILE *f = fopen(zeros, "r+b");
+	fseek(f, 0x1fe, SEEK_SET);
+	fputc(0, f);
+	fclose(f);
+	expect_reject(zeros, "not a Linux bzImage");
+	char *good = fake_bzimage(dir, "good", 0x020f, 8192, 0);
+	cr_assert_eq(vmm_check_bzimage(good, NULL, 0, msg, sizeof(msg)), 0, "%s", msg);
+	vmb_rm_tree(dir, NULL);
+}
+
+static void make_file(const char *path, size_t size)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	for (size_t i = 0; i < size; i++)
+		fputc((int)(i & 0xff), f);
+	fclose(f);
+}
+
+Test(vmboot, layout_in_guest_memory)
+{
+	char *dir = th_tmpdir(), msg[1024], initrd[300];
+	static struct vmm v;
+	struct vmm_boot b = {.cmdline = "console=ttyS0 -- --workload noop"};
+
+	v.mem_size = 64u << 20;
+	v.mem = calloc(1, v.mem_size);
+	b.kernel_path = fake_bzimage(dir, "k", 0x020f, 16384, 0);
+	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
+	make_file(initrd, 1u << 20);
+	b.initrd_path = initrd;
+	cr_assert_eq(vmm_boot_load(&v, &b, msg, sizeof(msg)), 0, "%s", msg);
+	struct boot_params *bp = (struct boot_params *)(v.mem + VMM_ZERO_PAGE);
+	cr_assert_eq(bp->hdr.type_of_loader, 0xff);
+	cr_assert_str_eq((char *)v.mem + bp->hdr.cmd_line_ptr, b.cmdline);
+	cr_assert_eq(bp->hdr.ramdisk_size, 1u << 20);
+	cr_assert_eq(bp->hdr.ramdisk_image % 4096, 0, "initramfs not page aligned");
+	cr_assert_leq(bp->hdr.ramdisk_image + bp->hdr.ramdisk_size, v.mem_size);
+	cr_assert_eq(v.mem[bp->hdr.ramdisk_image + 5], 5, "initramfs bytes not copied");
+	cr_assert_eq(v.mem[VMM_KERNEL_ADDR + 3], 21, "kernel body not at 1 MiB");
+	cr_assert_eq(bp->e820_entries, 3);
+	cr_assert_eq(bp->e820_table[2].addr + bp->e820_table[2].size, v.mem_size);
+	uint64_t *pml4 = (uint64_t *)(v.mem + VMM_PML4_ADDR);
+	cr_assert(pml4[0] & 1, "no identity page tables");
+	/* an initramfs that cannot fit beside the kernel is refused, naming --memory */
+	make_file(initrd, 63u << 20);
+	cr_assert_eq(vmm_boot_load(&v, &b, msg, sizeof(msg)), -1);
+	cr_assert(strstr(msg, "does not fit") && strstr(msg, "--memory"), "%s", msg);
+	free(v.mem);
+	vmb_rm_tree(dir, NULL);
+}
+
+static unsigned hex8(const char *p)
+{
+	char buf[9];
+
+	memcpy(buf, p, 8);
+	buf[8] = '\0';
+	return (unsigned)strtoul(buf, NULL, 16);
+}
+
+Test(vmboot, cpio_newc_reads_back)
+{
+	char *dir = th_tmpdir(), path[300];
+	struct vmb_cpio c;
+
+	snprintf(path, sizeof(path), "%s/a.cpio", dir);
+	c = (struct vmb_cpio){.f = fopen(path, "w")};
+	vmb_cpio_dir(&c, "etc");
+	vmb_cpio_data(&c, "etc/hello", "hello\n", 6, 0644);
+	vmb_cpio_chardev(&c, "dev/console", 5, 1);
+	cr_assert_eq(vmb_cpio_finish(&c), 0);
+	fclose(c.f);
+
+	FILE *f = fopen(path, "rb");
+	static char buf[4096];
+	size_t len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	const char *want[] = {"etc", "etc/hello", "dev/console", "TRAILER!!!"};
+	size_t off = 0;
+	for (int i = 0; i < 4; i++) {
+		cr_assert_leq(off + 110, len);
+		cr_assert(memcmp(buf + off, "070701", 6) == 0, "entry %d: bad magic", i);
+		unsigned mode = hex8(buf + off + 14), size = hex8(buf + off + 54);
+		unsigned namesize = hex8(buf + off + 94);
+		cr_assert_str_eq(buf + off + 110, want[i]);
+		if (i == 1) {
+			cr_assert_eq(mode & 0170000, 0100000);
+			cr_assert_eq(size, 6);
+		}
+		if (i == 2)
+			cr_assert_eq(hex8(buf + off + 78), 5, "rdevmajor");
+		off = (off + 110 + namesize + 3) & ~3ul;
+		off = (off + size + 3) & ~3ul;
+	}
+	cr_assert_eq(off, len, "bytes after the trailer");
+	vmb_rm_tree(dir, NULL);
+}
+
+/* Builds a tiny ELF object with a .modinfo section, as kernel modules have. */
+static void fake_module(const char *dir, const char *name, const char *depends)
+{
+	char src[400], cmd[1200];
+
+	snprintf(src, sizeof(src), "%s/%s.c", dir, name);
+	FILE *f = fopen(src, "w");
+	fprintf(f,
+	        "__attribute__((section(\".modinfo\"), used)) static const char d[] = "
+	        "\"license=GPL\\0depends=%s\";\n",
+	        depends);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cc -c -o '%s/kernel/x/%s.ko' '%s'", dir, name, src);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+Test(vmboot, modules_resolve_from_their_own_dependency_lists)
+{
+	char *dir = th_tmpdir(), sub[400];
+	char **paths = NULL;
+	size_t n = 0;
+	struct vmb_error err = {0};
+
+	snprintf(sub, sizeof(sub), "%s/kernel/x", dir);
+	vmb_mkdir_parents(sub, &err);
+	mkdir(sub, 0755);
+	fake_module(dir, "irqbypass", "");
+	fake_module(dir, "kvm", "irqbypass");
+	fake_module(dir, "kvm-amd", "kvm");
+	cr_assert_eq(vmb_modules_resolve(dir, "kvm_amd", &paths, &n, &err), 0, "%s", err.msg);
+	cr_assert_eq(n, 3);
+	cr_assert(strstr(paths[0], "irqbypass.ko") && strstr(paths[1], "/kvm.ko") &&
+	                  strstr(paths[2], "kvm-amd.ko"),
+	          "load order %s %s %s", paths[0], paths[1], paths[2]);
+	/* a module that is not there is taken to be built in */
+	cr_assert_eq(vmb_modules_resolve(dir, "virtio_blk", &paths, &n, &err), 0);
+	cr_assert_eq(n, 3);
+	vmb_strv_free(paths);
+	vmb_rm_tree(dir, NULL);
+}
