@@ -407,6 +407,8 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, char *reasons,
 			cases[n].workload = wl;
 			cases[n].runner = o->runners[r];
 			cases[n].skip_reason = reasons[r * 256] ? reasons + r * 256 : NULL;
+			if (!cases[n].skip_reason && o->runners[r]->cannot_run)
+				cases[n].skip_reason = o->runners[r]->cannot_run(wl);
 			n++;
 		}
 	}

@@ -157,13 +157,21 @@ static void update_not_measured(struct run_state *s)
 	{
 		const char *reason = json_string_value(json_object_get(c, "reason"));
 		const char *st = json_string_value(json_object_get(c, "status"));
-		char what[128];
+		char what[128], key[700];
 		snprintf(what, sizeof(what), "runner %s",
 		         json_string_value(json_object_get(c, "runner")));
-		if (st && strcmp(st, "skipped") == 0 && reason && !json_object_get(seen, what)) {
-			json_object_set_new(seen, what, json_true());
-			json_array_append_new(list,
-			                      json_pack("{s:s, s:s}", "what", what, "why", reason));
+		if (st && strcmp(st, "skipped") == 0 && reason) {
+			/* one entry per runner and reason, naming the workloads it hit */
+			snprintf(key, sizeof(key), "%s: %s", what, reason);
+			json_t *entry = json_object_get(seen, key);
+			if (!entry) {
+				entry = json_pack("{s:s, s:s, s:[]}", "what", what, "why", reason,
+				                  "workloads");
+				json_array_append_new(list, entry);
+				json_object_set(seen, key, entry);
+			}
+			json_array_append(json_object_get(entry, "workloads"),
+			                  json_object_get(c, "workload"));
 		}
 		json_array_foreach(json_object_get(c, "samples"), j, smp)
 		{

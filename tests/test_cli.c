@@ -189,3 +189,19 @@ Test(cli, sizes)
 	cr_assert_eq(vmb_parse_size("1K", 1 << 20, UINT64_MAX, "--memory", &v, &err), -1);
 	cr_assert_eq(vmb_parse_size("M", 1, UINT64_MAX, "--memory", &v, &err), -1);
 }
+
+Test(cli, vm_skips_io_with_a_reason)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+	char reasons[VMB_MAX_LIST * 256];
+
+	cr_assert_eq(PARSE(&o, &err, "--suite", "io", "--runner", "vm"), 0);
+	int n = vmb_plan(&o, &cases, reasons, &err);
+	cr_assert_eq(n, 1);
+	cr_assert_not_null(cases[0].skip_reason);
+	/* unavailable here, or available but without a disk: either way, why */
+	cr_assert_gt(strlen(cases[0].skip_reason), 10);
+	free(cases);
+}

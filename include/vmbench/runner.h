@@ -11,6 +11,7 @@
 
 #include "vmbench/cgroup.h"
 #include "vmbench/error.h"
+#include "vmbench/workload.h"
 
 /* What one instance runs: identical for every runner. */
 struct vmb_launch {
@@ -68,6 +69,9 @@ struct vmb_runner {
 	/* The agent runs on another clock (a guest's): its "phase" records are
 	 * not comparable with the host's monotonic clock and are ignored. */
 	bool guest_clock;
+	/* Optional: NULL if this runner can run workload w, else why not (the
+	 * case is then recorded as skipped with that reason). */
+	const char *(*cannot_run)(const struct vmb_workload *w);
 	/* Makes what the instance needs before launch (directories, cgroups). */
 	int (*prepare)(struct vmb_instance *inst, struct vmb_error *err);
 	/* Starts the agent; records the "launch" phase, sets pid and chan_fd. */
