@@ -241,20 +241,6 @@ static json_t *rusage_json(const struct vmb_instance *inst)
 	        (json_int_t)r->ru_nivcsw);
 }
 
-static json_t *record_of_type(json_t *records, const char *type)
-{
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(records, i, r)
-	{
-		const char *t = json_string_value(json_object_get(r, "type"));
-		if (t && strcmp(t, type) == 0)
-			return r;
-	}
-	return NULL;
-}
-
 /* The checksum every ok sample of this workload must match (the first one
  * seen, on whichever runner): the same binary doing the same work. */
 static const char *reference_checksum(struct run_state *s, const char *workload)
@@ -283,8 +269,8 @@ static json_t *sample_json(struct run_state *s, const struct vmb_case *c, struct
                            const char *log)
 {
 	json_t *smp = rusage_json(inst);
-	json_t *ready = record_of_type(inst->records, "ready");
-	json_t *result = record_of_type(inst->records, "result");
+	json_t *ready = vmb_record_find(inst->records, "ready");
+	json_t *result = vmb_record_find(inst->records, "result");
 
 	/* exit status and rusage belong with the runner's host-side figures */
 	json_object_update(inst->host, smp);

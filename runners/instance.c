@@ -204,7 +204,7 @@ int vmb_instance_reap(struct vmb_instance *inst, bool force, struct vmb_error *e
 	return inst->timed_out || (err && err->kind == VMB_ERR_INTERRUPTED) ? -1 : 0;
 }
 
-static json_t *find_type(json_t *records, const char *type)
+json_t *vmb_record_find(json_t *records, const char *type)
 {
 	size_t i;
 	json_t *r;
@@ -223,7 +223,7 @@ static json_t *find_type(json_t *records, const char *type)
  * carry a signal, and a VMM's says how the guest ended, not the agent. */
 static void take_init_record(struct vmb_instance *inst)
 {
-	json_t *r = find_type(inst->records, "init");
+	json_t *r = vmb_record_find(inst->records, "init");
 	json_t *sig = json_object_get(r, "agent_signal"), *code = json_object_get(r, "agent_exit");
 
 	if (json_is_integer(sig)) {
@@ -237,12 +237,12 @@ static void take_init_record(struct vmb_instance *inst)
 /* Explains why an instance that ran to the end did not succeed; 0 if it did. */
 static int judge(struct vmb_instance *inst, struct vmb_error *err)
 {
-	json_t *last = find_type(inst->records, "done");
+	json_t *last = vmb_record_find(inst->records, "done");
 	const char *type = last ? json_string_value(json_object_get(last, "type")) : NULL;
 	const char *status = last ? json_string_value(json_object_get(last, "status")) : NULL;
 	const char *why = last ? json_string_value(json_object_get(last, "error")) : NULL;
 
-	json_t *setup = find_type(inst->records, "error");
+	json_t *setup = vmb_record_find(inst->records, "error");
 	if (setup)
 		return vmb_error_set(err, VMB_ERR_FAIL, "%s failed at %s: %s", inst->runner->name,
 		                     json_string_value(json_object_get(setup, "step")),

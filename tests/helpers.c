@@ -170,3 +170,26 @@ char *th_leftovers(void)
 	snprintf(res + len, 64, "agents=%d\n", th_count_procs("vmbench-agent"));
 	return res;
 }
+
+double th_num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	cr_assert(json_is_number(v), "no number '%s'", key);
+	return json_number_value(v);
+}
+
+json_t *th_case(json_t *root, const char *workload, const char *runner)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(root, "cases"), i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) == 0 &&
+		    strcmp(json_string_value(json_object_get(c, "runner")), runner) == 0)
+			return c;
+	}
+	cr_assert_fail("no case %s on %s", workload, runner);
+	return NULL;
+}

@@ -32,3 +32,9 @@ int th_count_procs(const char *needle);
  * names contain "vmbench", and processes running the agent. Compared before
  * and after a run, it must not change. (malloc'd) */
 char *th_leftovers(void);
+
+/* The number at key of o, failing the test if there is none. */
+double th_num(json_t *o, const char *key);
+
+/* The case of workload on runner in a results tree, failing if absent. */
+json_t *th_case(json_t *root, const char *workload, const char *runner);

@@ -21,29 +21,6 @@ static void need_container(void)
 		cr_skip_test("container runner unavailable here: %s", why);
 }
 
-static double num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	cr_assert(json_is_number(v), "no number '%s'", key);
-	return json_number_value(v);
-}
-
-static json_t *find_case(json_t *root, const char *workload, const char *runner)
-{
-	size_t i;
-	json_t *c;
-
-	json_array_foreach(json_object_get(root, "cases"), i, c)
-	{
-		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) == 0 &&
-		    strcmp(json_string_value(json_object_get(c, "runner")), runner) == 0)
-			return c;
-	}
-	cr_assert_fail("no case %s on %s", workload, runner);
-	return NULL;
-}
-
 /* Runs vmbench with args after "run" (NULL-terminated) into a new directory;
  * returns its exit status, the results (or NULL) and the directory. */
 static int run_vmbench(char **args, json_t **root, char **dir, char **log)
@@ -94,7 +71,7 @@ Test(container, every_workload_with_phases_and_cgroup_counters, .timeout = 240)
 		const char *w = json_string_value(json_object_get(c, "workload"));
 		cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "ok", "%s: %s", w,
 		                 json_string_value(json_object_get(c, "reason")));
-		json_t *nat = find_case(root, w, "native");
+		json_t *nat = th_case(root, w, "native");
 		const char *ref = json_string_value(json_object_get(
 		        json_object_get(json_array_get(json_object_get(nat, "samples"), 0),
 		                        "agent"),
@@ -103,21 +80,21 @@ Test(container, every_workload_with_phases_and_cgroup_counters, .timeout = 240)
 		{
 			json_t *p = json_object_get(s, "phases");
 			for (size_t j = 1; j < sizeof(phase_order) / sizeof(phase_order[0]); j++)
-				cr_assert_leq(num(p, phase_order[j - 1]), num(p, phase_order[j]),
-				              "%s: phase %s after %s", w, phase_order[j - 1],
-				              phase_order[j]);
+				cr_assert_leq(th_num(p, phase_order[j - 1]),
+				              th_num(p, phase_order[j]), "%s: phase %s after %s", w,
+				              phase_order[j - 1], phase_order[j]);
 			json_t *cg = json_object_get(json_object_get(s, "host"), "cgroup");
 			cr_assert_str_eq(json_string_value(json_object_get(cg, "version")),
 			                 strcmp(mode, "v2") == 0 ? "v2" : "v1");
-			cr_assert_gt(num(cg, "cpu_usage_ns"), 0);
-			cr_assert_geq(num(cg, "pids_current"), 0);
+			cr_assert_gt(th_num(cg, "cpu_usage_ns"), 0);
+			cr_assert_geq(th_num(cg, "pids_current"), 0);
 			json_t *peak = json_object_get(cg, "memory_peak_bytes");
 			json_t *why = json_object_get(json_object_get(cg, "unavailable"),
 			                              "memory_peak_bytes");
 			cr_assert(json_integer_value(peak) > 0 || json_is_string(why),
 			          "memory peak neither measured nor explained");
-			cr_assert_eq(num(cg, "oom_kills"), 0);
-			cr_assert_lt(num(json_object_get(s, "host"), "runner_private_kib"), 1024,
+			cr_assert_eq(th_num(cg, "oom_kills"), 0);
+			cr_assert_lt(th_num(json_object_get(s, "host"), "runner_private_kib"), 1024,
 			             "the runner's own memory passed 1 MiB");
 			cr_assert_str_eq(json_string_value(json_object_get(
 			                         json_object_get(s, "agent"), "checksum")),
@@ -141,13 +118,13 @@ Test(container, isolation_is_real, .timeout = 60)
 	                     &root, &dir, &log);
 	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
 	json_t *s = json_array_get(
-	        json_object_get(find_case(root, "inspect", "container"), "samples"), 0);
+	        json_object_get(th_case(root, "inspect", "container"), "samples"), 0);
 	json_t *obs = json_object_get(json_object_get(s, "agent"), "observations");
 	size_t i;
 	json_t *v;
 
-	cr_assert_eq(num(obs, "processes"), 2, "sees processes beyond its init and itself");
-	cr_assert_eq(num(obs, "pid"), 2);
+	cr_assert_eq(th_num(obs, "processes"), 2, "sees processes beyond its init and itself");
+	cr_assert_eq(th_num(obs, "pid"), 2);
 	cr_assert(strncmp(json_string_value(json_object_get(obs, "hostname")), "vmbench-", 8) == 0);
 	json_t *ifs = json_object_get(obs, "net_interfaces");
 	cr_assert_eq(json_array_size(ifs), 1);
@@ -199,11 +176,11 @@ Test(container, faults_are_recorded_and_nothing_is_left, .timeout = 120)
 		json_t *root;
 		int rc = run_vmbench(args, &root, &dir, &log);
 		cr_assert_eq(rc, 1, "fault %zu: exit %d\n%s", f, rc, log);
-		json_t *c = find_case(root, "fault", "container");
+		json_t *c = th_case(root, "fault", "container");
 		const char *why = json_string_value(json_object_get(c, "reason"));
 		cr_assert(why && strstr(why, faults[f].reason), "fault %zu: reason %s", f, why);
 		cr_assert_str_eq(json_string_value(json_object_get(
-		                         find_case(root, "noop", "container"), "status")),
+		                         th_case(root, "noop", "container"), "status")),
 		                 "ok", "the run did not go on after the fault");
 		json_decref(root);
 		free(log);
@@ -274,7 +251,7 @@ Test(container, startup_compares_with_unshare, .timeout = 60)
 	cr_assert_eq(rc, 0, "%s", log);
 	for (const char *const *r = (const char *[]){"native", "container", "unshare", NULL}; *r;
 	     r++) {
-		json_t *c = find_case(root, "noop", *r);
+		json_t *c = th_case(root, "noop", *r);
 		if (strcmp(json_string_value(json_object_get(c, "status")), "skipped") == 0 &&
 		    strcmp(*r, "unshare") == 0) {
 			/* an outside reference may be missing (busybox has its own unshare) */
@@ -283,7 +260,7 @@ Test(container, startup_compares_with_unshare, .timeout = 60)
 		}
 		json_t *ready =
 		        json_object_get(json_object_get(c, "aggregates"), "launch_to_ready_ns");
-		cr_assert_gt(num(ready, "median"), 0, "%s has no launch-to-ready", *r);
+		cr_assert_gt(th_num(ready, "median"), 0, "%s has no launch-to-ready", *r);
 	}
 	json_decref(root);
 	free(log);

@@ -12,29 +12,6 @@
 #include "vmbench/runner.h"
 #include "vmbench/util.h"
 
-static double num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	cr_assert(json_is_number(v), "no number '%s'", key);
-	return json_number_value(v);
-}
-
-static json_t *find_case(json_t *root, const char *workload, const char *runner)
-{
-	size_t i;
-	json_t *c;
-
-	json_array_foreach(json_object_get(root, "cases"), i, c)
-	{
-		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) == 0 &&
-		    strcmp(json_string_value(json_object_get(c, "runner")), runner) == 0)
-			return c;
-	}
-	cr_assert_fail("no case %s on %s", workload, runner);
-	return NULL;
-}
-
 static void check_native_case(json_t *c, bool counts_ops)
 {
 	json_t *samples = json_object_get(c, "samples"), *s;
@@ -48,17 +25,18 @@ static void check_native_case(json_t *c, bool counts_ops)
 		json_t *a = json_object_get(s, "agent"), *p = json_object_get(s, "phases");
 		cr_assert_str_eq(json_string_value(json_object_get(s, "status")), "ok");
 		cr_assert_eq(json_is_true(json_object_get(s, "warmup")), i == 0);
-		cr_assert_gt(num(a, "wall_ns"), 0);
+		cr_assert_gt(th_num(a, "wall_ns"), 0);
 		if (counts_ops)
-			cr_assert_gt(num(a, "ops"), 0);
+			cr_assert_gt(th_num(a, "ops"), 0);
 		/* phases in order on one clock */
-		cr_assert_lt(num(p, "launch"), num(p, "agent_ready"));
-		cr_assert_leq(num(p, "agent_ready"), num(p, "workload_done"));
-		cr_assert_leq(num(p, "workload_done"), num(p, "exited"));
-		cr_assert_leq(num(p, "exited"), num(p, "teardown_done"));
-		cr_assert_eq(num(json_object_get(json_object_get(s, "host"), "exit"), "code"), 0);
+		cr_assert_lt(th_num(p, "launch"), th_num(p, "agent_ready"));
+		cr_assert_leq(th_num(p, "agent_ready"), th_num(p, "workload_done"));
+		cr_assert_leq(th_num(p, "workload_done"), th_num(p, "exited"));
+		cr_assert_leq(th_num(p, "exited"), th_num(p, "teardown_done"));
+		cr_assert_eq(th_num(json_object_get(json_object_get(s, "host"), "exit"), "code"),
+		             0);
 		cr_assert_geq(
-		        num(json_object_get(json_object_get(s, "host"), "rusage"), "maxrss_kib"),
+		        th_num(json_object_get(json_object_get(s, "host"), "rusage"), "maxrss_kib"),
 		        1);
 		/* counters: a number that is real, or a reason, never a bare zero */
 		const char *name;
@@ -76,7 +54,7 @@ static void check_native_case(json_t *c, bool counts_ops)
 		        json_object_get(json_object_get(a, "counters"), "sde:::vmbench::ops"),
 		        "value");
 		if (ops)
-			cr_assert_eq(json_integer_value(ops), (json_int_t)num(a, "ops"),
+			cr_assert_eq(json_integer_value(ops), (json_int_t)th_num(a, "ops"),
 			             "the PAPI software-defined counter disagrees with the agent");
 		const char *sum = json_string_value(json_object_get(a, "checksum"));
 		if (!sum0)
@@ -84,9 +62,9 @@ static void check_native_case(json_t *c, bool counts_ops)
 		cr_assert_str_eq(sum, sum0, "same work, different checksum");
 	}
 	json_t *wall = json_object_get(json_object_get(c, "aggregates"), "workload_wall_ns");
-	cr_assert_eq(num(wall, "n"), 2, "warm-ups must not be aggregated");
-	cr_assert_geq(num(wall, "median"), num(wall, "min"));
-	cr_assert_leq(num(wall, "median"), num(wall, "max"));
+	cr_assert_eq(th_num(wall, "n"), 2, "warm-ups must not be aggregated");
+	cr_assert_geq(th_num(wall, "median"), th_num(wall, "min"));
+	cr_assert_leq(th_num(wall, "median"), th_num(wall, "max"));
 }
 
 Test(e2e, native_run_writes_complete_results)
@@ -120,7 +98,7 @@ Test(e2e, native_run_writes_complete_results)
 	cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "complete");
 	cr_assert_not_null(json_string_value(json_object_get(root, "ended_at")));
 	json_t *host = json_object_get(root, "host");
-	cr_assert_gt(num(json_object_get(host, "topology"), "cores"), 0);
+	cr_assert_gt(th_num(json_object_get(host, "topology"), "cores"), 0);
 	cr_assert_not_null(json_string_value(json_object_get(host, "cpu_model")));
 	cr_assert_not_null(
 	        json_string_value(json_object_get(json_object_get(host, "kernel"), "release")));
@@ -134,17 +112,17 @@ Test(e2e, native_run_writes_complete_results)
 	        0);
 	cr_assert_eq(json_array_size(json_object_get(root, "command_line")), 14);
 
-	check_native_case(find_case(root, "cpu-int", "native"), true);
-	check_native_case(find_case(root, "cpu-float", "native"), true);
-	check_native_case(find_case(root, "mem-stream", "native"), true);
-	check_native_case(find_case(root, "noop", "native"), false);
+	check_native_case(th_case(root, "cpu-int", "native"), true);
+	check_native_case(th_case(root, "cpu-float", "native"), true);
+	check_native_case(th_case(root, "mem-stream", "native"), true);
+	check_native_case(th_case(root, "noop", "native"), false);
 
 	/* the runners that cannot run here are recorded as skipped, with why */
 	for (unsigned i = 0; i < vmb_runner_count; i++) {
 		char why[256] = "";
 		if (vmb_runners[i]->reference || vmb_runners[i]->probe(why, sizeof(why)) == 0)
 			continue;
-		json_t *c = find_case(root, "cpu-int", vmb_runners[i]->name);
+		json_t *c = th_case(root, "cpu-int", vmb_runners[i]->name);
 		cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "skipped");
 		cr_assert_str_eq(json_string_value(json_object_get(c, "reason")), why);
 		cr_assert_eq(json_array_size(json_object_get(c, "samples")), 0);
@@ -249,13 +227,13 @@ Test(e2e, faults_are_recorded_and_the_run_goes_on)
 		int rc = th_run(argv, &log);
 		cr_assert_eq(rc, 1, "%s: exit %d\n%s", faults[i].mode, rc, log);
 		json_t *root = th_load_results(out);
-		json_t *fc = find_case(root, "fault", "native");
+		json_t *fc = th_case(root, "fault", "native");
 		cr_assert_str_eq(json_string_value(json_object_get(fc, "status")), "failed");
 		cr_assert(
 		        strstr(json_string_value(json_object_get(fc, "reason")), faults[i].reason),
 		        "%s: reason %s", faults[i].mode,
 		        json_string_value(json_object_get(fc, "reason")));
-		json_t *ok = find_case(root, "noop", "native");
+		json_t *ok = th_case(root, "noop", "native");
 		cr_assert_str_eq(json_string_value(json_object_get(ok, "status")), "ok",
 		                 "the case after a fault did not run");
 		cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "failed");

@@ -25,29 +25,6 @@ static const char *kernel(void)
 	return k;
 }
 
-static double num(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	cr_assert(json_is_number(v), "no number '%s'", key);
-	return json_number_value(v);
-}
-
-static json_t *case_of(json_t *root, const char *workload, const char *runner)
-{
-	size_t i;
-	json_t *c;
-
-	json_array_foreach(json_object_get(root, "cases"), i, c)
-	{
-		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) == 0 &&
-		    strcmp(json_string_value(json_object_get(c, "runner")), runner) == 0)
-			return c;
-	}
-	cr_assert_fail("no case %s on %s", workload, runner);
-	return NULL;
-}
-
 /* Runs vmbench run ARGS... --kernel K --out DIR; returns its status and results. */
 static int run(char **args, json_t **root, char **dir, char **log)
 {
@@ -87,19 +64,19 @@ static void boots_with(const char *cpus)
 	                        "120", NULL},
 	             &root, &dir, &log);
 	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
-	json_t *s = json_array_get(json_object_get(case_of(root, "noop", "vm"), "samples"), 0);
+	json_t *s = json_array_get(json_object_get(th_case(root, "noop", "vm"), "samples"), 0);
 	json_t *p = json_object_get(s, "phases");
 	for (size_t i = 1; i < sizeof(vm_phases) / sizeof(vm_phases[0]); i++)
-		cr_assert_leq(num(p, vm_phases[i - 1]), num(p, vm_phases[i]), "%s after %s",
+		cr_assert_leq(th_num(p, vm_phases[i - 1]), th_num(p, vm_phases[i]), "%s after %s",
 		              vm_phases[i - 1], vm_phases[i]);
 	cr_assert_not_null(json_object_get(p, "first_console_line"));
 	json_t *host = json_object_get(s, "host");
 	json_t *vmm = json_object_get(host, "vmm");
 	cr_assert_str_eq(json_string_value(json_object_get(vmm, "stop")), "guest_off");
-	cr_assert_eq(num(vmm, "vcpus"), atoi(cpus));
-	cr_assert_gt(num(json_object_get(vmm, "exits"), "io"), 0);
+	cr_assert_eq(th_num(vmm, "vcpus"), atoi(cpus));
+	cr_assert_gt(th_num(json_object_get(vmm, "exits"), "io"), 0);
 	cr_assert_not_null(json_object_get(vmm, "cpuid_offered"));
-	cr_assert_gt(num(json_object_get(host, "cgroup"), "cpu_usage_ns"), 0);
+	cr_assert_gt(th_num(json_object_get(host, "cgroup"), "cpu_usage_ns"), 0);
 	cr_assert_not_null(json_string_value(
 	        json_object_get(json_object_get(host, "guest"), "kernel_version")));
 	json_decref(root);
@@ -129,11 +106,11 @@ Test(vm, cpu_and_memory_workloads_match_native, .timeout = 600)
 	             &root, &dir, &log);
 	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
 	for (const char *const *w = (const char *[]){"cpu-int", "mem-stream", NULL}; *w; w++) {
-		json_t *v = json_array_get(json_object_get(case_of(root, *w, "vm"), "samples"), 0);
+		json_t *v = json_array_get(json_object_get(th_case(root, *w, "vm"), "samples"), 0);
 		json_t *n =
-		        json_array_get(json_object_get(case_of(root, *w, "native"), "samples"), 0);
+		        json_array_get(json_object_get(th_case(root, *w, "native"), "samples"), 0);
 		json_t *a = json_object_get(v, "agent");
-		cr_assert_gt(num(a, "ops"), 0);
+		cr_assert_gt(th_num(a, "ops"), 0);
 		cr_assert_str_eq(
 		        json_string_value(json_object_get(a, "checksum")),
 		        json_string_value(json_object_get(json_object_get(n, "agent"), "checksum")),
@@ -156,7 +133,7 @@ Test(vm, a_guest_that_panics_fails_its_case_and_keeps_the_console, .timeout = 30
 	             &root, &dir, &log);
 	unsetenv("VMBENCH_VM_CMDLINE_EXTRA");
 	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
-	json_t *c = case_of(root, "noop", "vm");
+	json_t *c = th_case(root, "noop", "vm");
 	const char *why = json_string_value(json_object_get(c, "reason"));
 	cr_assert(why && strstr(why, "reset"), "reason: %s", why);
 	json_t *s = json_array_get(json_object_get(c, "samples"), 0);
@@ -186,9 +163,9 @@ Test(vm, a_guest_that_hangs_is_stopped_at_the_timeout, .timeout = 300)
 	             &root, &dir, &log);
 	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
 	const char *why =
-	        json_string_value(json_object_get(case_of(root, "fault", "vm"), "reason"));
+	        json_string_value(json_object_get(th_case(root, "fault", "vm"), "reason"));
 	cr_assert(why && strstr(why, "timed out"), "reason: %s", why);
-	cr_assert_str_eq(json_string_value(json_object_get(case_of(root, "noop", "vm"), "status")),
+	cr_assert_str_eq(json_string_value(json_object_get(th_case(root, "noop", "vm"), "status")),
 	                 "ok", "the run did not go on after the hung guest");
 	json_decref(root);
 	free(log);

@@ -108,6 +108,9 @@ int vmb_instance_run(struct vmb_instance *inst, const struct vmb_runner *r,
 /* Frees the JSON an instance holds. */
 void vmb_instance_release(struct vmb_instance *inst);
 
+/* The first record of `type` among an instance's records, or NULL. */
+json_t *vmb_record_find(json_t *records, const char *type);
+
 /* Records phase `name` at now (ns since inst->t0). */
 void vmb_instance_phase(struct vmb_instance *inst, const char *name);
 

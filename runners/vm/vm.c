@@ -207,16 +207,11 @@ static int vm_wait(struct vmb_instance *inst, struct vmb_error *err)
 {
 	struct vmi *m = inst->priv;
 	int rc = vmb_wait_agent_process(inst, err);
-	size_t i;
-	json_t *r;
 
 	/* the VMM's summary: exits by reason, devices, CPUID offered, its memory */
-	json_array_foreach(inst->records, i, r)
-	{
-		const char *t = json_string_value(json_object_get(r, "type"));
-		if (t && strcmp(t, "vmm") == 0)
-			json_object_set(inst->host, "vmm", r);
-	}
+	json_t *vmm = vmb_record_find(inst->records, "vmm");
+	if (vmm)
+		json_object_set(inst->host, "vmm", vmm);
 	json_object_set_new(inst->host, "cgroup", vmb_cgroup_read(m->cg));
 	return rc;
 }
