@@ -500,6 +500,13 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 			return vmb_error_set(err, VMB_ERR_USAGE, "--kernel %s", msg);
 		}
 	}
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (o.cpus > 0 && wants_runner(&o, "vm") && ceil(o.cpus) > (double)cores) {
+		free(s.cases);
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "--cpus %g: the VM runner takes 1 to %ld vCPUs on this host",
+		                     o.cpus, cores);
+	}
 	if (o.memory && o.memory < (64u << 20) && wants_runner(&o, "vm")) {
 		free(s.cases);
 		return vmb_error_set(err, VMB_ERR_USAGE,

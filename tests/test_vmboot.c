@@ -34,6 +34,7 @@ static char *fake_bzimage(const char *dir, const char *name, uint16_t version, s
 	h.cmdline_size = 2048;
 	h.initrd_addr_max = 0x7fffffff;
 	h.init_size = (uint32_t)body;
+	h.kernel_alignment = 0x200000;
 	memcpy(img + 0x1f1, &h, sizeof(h));
 	for (size_t i = 0; i < body; i++)
 		img[1024 + i] = (unsigned char)(i * 7);

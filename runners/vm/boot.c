@@ -75,6 +75,10 @@ static int check_header(const uint8_t *img, size_t size, const char *path, char 
 	if (!(h.loadflags & LOADED_HIGH) || !(h.xloadflags & XLF_KERNEL_64))
 		return fail(msg, len, "cannot be booted by this VMM", path,
 		            "it cannot be loaded at 1 MiB or has no 64-bit entry point");
+	if (h.relocatable_kernel &&
+	    (h.kernel_alignment == 0 || (h.kernel_alignment & (h.kernel_alignment - 1)) != 0))
+		return fail(msg, len, "has a broken header", path,
+		            "kernel_alignment is not a power of two");
 	if (!h.relocatable_kernel && h.pref_address != VMM_KERNEL_ADDR)
 		return fail(msg, len, "cannot be booted by this VMM", path,
 		            "it is not relocatable");
