@@ -1,5 +1,6 @@
 /* run.c: `vmbench run`: plans the cases, runs every instance, and keeps results.json
  * current on disk after each one. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -28,7 +29,7 @@ struct run_state {
 	json_t *jcases;
 	char dir[PATH_MAX - 64];
 	char logs[PATH_MAX - 32];
-	char scratch[64];
+	char scratch[80];
 	char volume[96]; /* the I/O volume every runner uses: one directory, one file system */
 	char agent[PATH_MAX];
 	char init[PATH_MAX];       /* vmbench-init, or "" when not found (container runner fails) */
@@ -453,6 +454,26 @@ static void finish(struct run_state *s, const char *status)
 	rmdir(s->logs); /* only if no log was kept */
 }
 
+/* Scratch directories of vmbench processes that no longer run (a SIGKILLed
+ * vmbench cannot clean up after itself): removed at the next run. */
+static void sweep_stale_scratch(void)
+{
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+	int pid;
+
+	while (d && (e = readdir(d))) {
+		char path[300];
+		if (sscanf(e->d_name, "vmbench-run-%d-", &pid) != 1 || pid <= 0 ||
+		    kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		vmb_rm_tree(path, NULL);
+	}
+	if (d)
+		closedir(d);
+}
+
 static bool wants_runner(const struct vmb_run_opts *o, const char *name)
 {
 	for (unsigned i = 0; i < o->nrunners; i++)
@@ -524,7 +545,8 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	s.tty = isatty(2);
 	s.t_start = vmb_now_ns();
-	snprintf(s.scratch, sizeof(s.scratch), "/tmp/vmbench-run-XXXXXX");
+	sweep_stale_scratch();
+	snprintf(s.scratch, sizeof(s.scratch), "/tmp/vmbench-run-%d-XXXXXX", (int)getpid());
 	vmb_cgroup_sweep_stale();
 	if (!mkdtemp(s.scratch) || chmod(s.scratch, 0711) < 0) {
 		s.scratch[0] = '\0';

@@ -115,8 +115,6 @@ static int take_record(struct vmb_instance *inst, const char *line, struct vmb_e
 	}
 	if (strcmp(type, "ready") == 0 && !json_object_get(inst->phases, "agent_ready")) {
 		vmb_instance_phase(inst, "agent_ready");
-		if (inst->runner->on_ready)
-			inst->runner->on_ready(inst);
 	} else if (strcmp(type, "result") == 0)
 		vmb_instance_phase(inst, "workload_done");
 	json_array_append_new(inst->records, rec);

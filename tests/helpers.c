@@ -167,7 +167,14 @@ char *th_leftovers(void)
 	memcpy(res + len, walk_acc, walk_len + 1);
 	len += walk_len;
 	free(walk_acc);
-	snprintf(res + len, 64, "agents=%d\n", th_count_procs("vmbench-agent"));
+	int scratch = 0;
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		scratch += strncmp(e->d_name, "vmbench-run-", 12) == 0;
+	if (d)
+		closedir(d);
+	snprintf(res + len, 64, "agents=%d scratch=%d\n", th_count_procs("vmbench-agent"), scratch);
 	return res;
 }
 

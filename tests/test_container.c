@@ -266,3 +266,53 @@ Test(container, startup_compares_with_unshare, .timeout = 60)
 	free(log);
 	vmb_rm_tree(dir, NULL);
 }
+
+/* A SIGKILLed vmbench cannot clean up: its containers die with it (parent-death
+ * signals down the chain), and the next run removes its cgroups and scratch. */
+Test(container, sigkill_leaves_nothing_after_the_next_run, .timeout = 60)
+{
+	need_container();
+	char *before = th_leftovers(), *dir = th_tmpdir(), out[300], out2[300], *log;
+
+	snprintf(out, sizeof(out), "%s/run", dir);
+	snprintf(out2, sizeof(out2), "%s/run2", dir);
+	char *argv[] = {(char *)th_vmbench(),
+	                "run",
+	                "--suite",
+	                "selftest",
+	                "--runner",
+	                "container",
+	                "--param",
+	                "mode=1",
+	                "--out",
+	                out,
+	                NULL};
+	pid_t pid = th_spawn(argv);
+	for (int i = 0; i < 500 && th_count_procs("/usr/local/bin/vmbench-agent") == 0; i++)
+		usleep(10000);
+	cr_assert_gt(th_count_procs("/usr/local/bin/vmbench-agent"), 0, "container never started");
+	kill(pid, SIGKILL);
+	th_wait(pid);
+	for (int i = 0; i < 200 && th_count_procs("/usr/local/bin/vmbench-agent") > 0; i++)
+		usleep(10000);
+	cr_assert_eq(th_count_procs("/usr/local/bin/vmbench-agent"), 0,
+	             "a container outlived vmbench");
+	char *next[] = {(char *)th_vmbench(),
+	                "run",
+	                "--suite",
+	                "startup",
+	                "--runner",
+	                "native",
+	                "--reps",
+	                "1",
+	                "--warmup",
+	                "0",
+	                "--out",
+	                out2,
+	                NULL};
+	cr_assert_eq(th_run(next, &log), 0, "%s", log);
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind after SIGKILL and the next run");
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}

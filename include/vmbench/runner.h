@@ -79,9 +79,6 @@ struct vmb_runner {
 	/* Waits for the agent's records and the process's end; fills the
 	 * outcome fields. Must stop the instance on timeout or interruption. */
 	int (*wait)(struct vmb_instance *inst, struct vmb_error *err);
-	/* Optional: called when the agent's ready record arrives, while the
-	 * instance runs (to sample the runner's own memory, say). */
-	void (*on_ready)(struct vmb_instance *inst);
 	/* Releases everything prepare and launch made; always called, also
 	 * after a failure at any step, and must be safe to call on a partly
 	 * prepared instance. Adds host-side counters to inst->host. */

@@ -147,6 +147,21 @@ static void drop_capabilities(struct vmb_ctr_child *c)
 		die(c, "no_new_privs");
 }
 
+long vmb_ctr_private_kib(void)
+{
+	char line[128];
+	long sum = -1, v;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Private_Clean: %ld", &v) == 1 ||
+		    sscanf(line, "Private_Dirty: %ld", &v) == 1)
+			sum = (sum < 0 ? 0 : sum) + v;
+	if (f)
+		fclose(f);
+	return sum;
+}
+
 /* PID 1 of the container: runs the agent as PID 2, reaps everything, and
  * reports how the agent ended (a signal cannot be passed on by exiting). */
 static __attribute__((noreturn)) void init_loop(struct vmb_ctr_child *c)
@@ -169,11 +184,13 @@ static __attribute__((noreturn)) void init_loop(struct vmb_ctr_child *c)
 		if (pid == agent)
 			agent_status = status;
 	if (agent_status >= 0 && WIFSIGNALED(agent_status))
-		dprintf(VMB_INIT_FD_CHAN, "{\"type\":\"init\",\"agent_signal\":%d}\n",
-		        WTERMSIG(agent_status));
+		dprintf(VMB_INIT_FD_CHAN,
+		        "{\"type\":\"init\",\"agent_signal\":%d,\"init_private_kib\":%ld}\n",
+		        WTERMSIG(agent_status), vmb_ctr_private_kib());
 	else if (agent_status >= 0)
-		dprintf(VMB_INIT_FD_CHAN, "{\"type\":\"init\",\"agent_exit\":%d}\n",
-		        WEXITSTATUS(agent_status));
+		dprintf(VMB_INIT_FD_CHAN,
+		        "{\"type\":\"init\",\"agent_exit\":%d,\"init_private_kib\":%ld}\n",
+		        WEXITSTATUS(agent_status), vmb_ctr_private_kib());
 	_exit(agent_status >= 0 && WIFEXITED(agent_status) ? WEXITSTATUS(agent_status) : 126);
 }
 
@@ -182,6 +199,9 @@ int vmb_ctr_child_main(void *arg)
 	struct vmb_ctr_child *c = arg;
 	char root[4200], go;
 
+	/* The helper's report pipe is the helper's alone: nothing in here may
+	 * hold it open (the host reads it to its end). */
+	close(VMB_INIT_FD_PID);
 	/* Wait until the host has written the id maps. */
 	if (read(VMB_INIT_FD_SYNC, &go, 1) != 1)
 		_exit(125);
@@ -192,6 +212,12 @@ int vmb_ctr_child_main(void *arg)
 		die(c, "unshare cgroup namespace");
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		die(c, "become root in the user namespace");
+	/* Die with the helper (which dies with vmbench): a SIGKILLed vmbench
+	 * must not leave a container running. Set after the credential change, which clears it. (getppid() is 0 here: the parent
+	 * is outside this PID namespace, so a helper gone already cannot be
+	 * told apart; vmbench kills PID 1 at teardown in that case.) */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		_exit(125);
 	phase(c, "ns_ready");
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)

@@ -274,6 +274,18 @@ static int container_wait(struct vmb_instance *inst, struct vmb_error *err)
 {
 	struct ctr *c = inst->priv;
 	int rc = vmb_wait_agent_process(inst, err);
+	int32_t helper_kib;
+
+	/* The runner's own memory: vmbench-init as PID 1 (in its last record)
+	 * and as helper (sent when it was done); text shared with other
+	 * processes is not counted: it costs nothing per instance. */
+	json_t *init = vmb_record_find(inst->records, "init");
+	json_t *init_kib = json_object_get(init, "init_private_kib");
+	fcntl(c->pid_rd, F_SETFL, O_NONBLOCK); /* a killed helper sent nothing */
+	if (read(c->pid_rd, &helper_kib, sizeof(helper_kib)) == sizeof(helper_kib) &&
+	    helper_kib >= 0 && json_integer_value(init_kib) >= 0 && json_is_integer(init_kib))
+		json_object_set_new(inst->host, "runner_private_kib",
+		                    json_integer(helper_kib + json_integer_value(init_kib)));
 
 	/* Read before teardown: the counters go when the cgroup does. */
 	json_object_set_new(inst->host, "cgroup", vmb_cgroup_read(c->cg));
@@ -311,35 +323,6 @@ static void container_teardown(struct vmb_instance *inst)
 	inst->priv = NULL;
 }
 
-/* Private memory (kB) of a process, from smaps_rollup; -1 if unreadable. */
-static long private_kib(pid_t pid)
-{
-	char path[64], line[128];
-	long sum = -1, v;
-
-	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Private_Clean: %ld", &v) == 1 ||
-		    sscanf(line, "Private_Dirty: %ld", &v) == 1)
-			sum = (sum < 0 ? 0 : sum) + v;
-	if (f)
-		fclose(f);
-	return sum;
-}
-
-/* The runner's own memory while the agent runs: vmbench-init as helper and
- * as the container's PID 1 (shared pages, the static binary's text among
- * them, are not counted: they cost nothing per instance). */
-static void container_on_ready(struct vmb_instance *inst)
-{
-	struct ctr *c = inst->priv;
-	long helper = private_kib(inst->pid), init = private_kib(c->init_pid);
-
-	if (helper >= 0 && init >= 0)
-		json_object_set_new(inst->host, "runner_private_kib", json_integer(helper + init));
-}
-
 const struct vmb_runner vmb_runner_container = {
         .name = "container",
         .summary = "the agent in vmbench's own namespace container (no Docker, no runc)",
@@ -347,6 +330,5 @@ const struct vmb_runner vmb_runner_container = {
         .prepare = container_prepare,
         .launch = container_launch,
         .wait = container_wait,
-        .on_ready = container_on_ready,
         .teardown = container_teardown,
 };

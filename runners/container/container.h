@@ -8,7 +8,8 @@ enum {
 	VMB_INIT_FD_CHAN = 3, /* results channel, write end (the agent gets it as fd 3 too) */
 	VMB_INIT_FD_SYNC = 4, /* host -> container: id maps are written, go on */
 	VMB_INIT_FD_CTL = 5,  /* host -> helper: clone now */
-	VMB_INIT_FD_PID = 6,  /* helper -> host: the container's PID 1 (int32, host pid) */
+	VMB_INIT_FD_PID = 6,  /* helper -> host: the container's PID 1 (int32, host pid),
+	                       * then, when PID 1 is gone, the helper's private KiB (int32) */
 };
 
 /* Everything the container's side needs, parsed from vmbench-init's argv:
@@ -20,6 +21,11 @@ struct vmb_ctr_child {
 	const char *hostname;
 	char **agent_argv; /* argv of the agent, inside the container */
 };
+
+/* This process's private memory in KiB (Private_Clean + Private_Dirty of
+ * /proc/self/smaps_rollup), or -1. vmbench-init reports its own, as helper
+ * and as PID 1, so the runner's cost is measured whatever the agent's speed. */
+long vmb_ctr_private_kib(void);
 
 /* The container's entry point (clone's fn): sets up mounts, root, devices,
  * hostname and loopback, then runs as the container's init: starts the agent

@@ -62,11 +62,12 @@ int main(int argc, char **argv)
 	if (write_all(VMB_INIT_FD_PID, &msg, sizeof(msg)) < 0 || pid < 0)
 		return 125;
 	/* only the container keeps the channel and the go-ahead open */
-	close(VMB_INIT_FD_PID);
 	close(VMB_INIT_FD_CHAN);
 	close(VMB_INIT_FD_SYNC);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return 125;
+	int32_t kib = (int32_t)vmb_ctr_private_kib();
+	(void)!write_all(VMB_INIT_FD_PID, &kib, sizeof(kib));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
