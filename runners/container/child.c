@@ -153,9 +153,10 @@ long vmb_ctr_private_kib(void)
 	long sum = -1, v;
 	FILE *f = fopen("/proc/self/smaps_rollup", "r");
 
+	/* dirty pages only: clean ones are the binary's text, shared through the
+	 * page cache with every other instance, and reclaimable */
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Private_Clean: %ld", &v) == 1 ||
-		    sscanf(line, "Private_Dirty: %ld", &v) == 1)
+		if (sscanf(line, "Private_Dirty: %ld", &v) == 1)
 			sum = (sum < 0 ? 0 : sum) + v;
 	if (f)
 		fclose(f);

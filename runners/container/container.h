@@ -22,7 +22,7 @@ struct vmb_ctr_child {
 	char **agent_argv; /* argv of the agent, inside the container */
 };
 
-/* This process's private memory in KiB (Private_Clean + Private_Dirty of
+/* This process's private dirty memory in KiB (Private_Dirty of
  * /proc/self/smaps_rollup), or -1. vmbench-init reports its own, as helper
  * and as PID 1, so the runner's cost is measured whatever the agent's speed. */
 long vmb_ctr_private_kib(void);
