@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -199,4 +200,25 @@ json_t *th_case(json_t *root, const char *workload, const char *runner)
 	}
 	cr_assert_fail("no case %s on %s", workload, runner);
 	return NULL;
+}
+
+int th_run_vmbench(char **args, json_t **root, char **dir, char **log)
+{
+	char *argv[64] = {(char *)th_vmbench(), "run"};
+	int n = 2;
+	static char out[300];
+	char path[400];
+	struct stat st;
+
+	*dir = th_tmpdir();
+	snprintf(out, sizeof(out), "%s/run", *dir);
+	for (; *args && n < 60; args++)
+		argv[n++] = *args;
+	argv[n++] = "--out";
+	argv[n++] = out;
+	argv[n] = NULL;
+	int rc = th_run(argv, log);
+	snprintf(path, sizeof(path), "%s/results.json", out);
+	*root = stat(path, &st) == 0 ? th_load_results(out) : NULL;
+	return rc;
 }

@@ -39,3 +39,8 @@ double th_num(json_t *o, const char *key);
 
 /* The case of workload on runner in a results tree, failing if absent. */
 json_t *th_case(json_t *root, const char *workload, const char *runner);
+
+/* Runs `vmbench run ARGS... --out NEWDIR/run` (args NULL-terminated); returns
+ * its exit status, the results (NULL if none were written), the new
+ * directory (remove it) and the output. */
+int th_run_vmbench(char **args, json_t **root, char **dir, char **log);

@@ -21,29 +21,6 @@ static void need_container(void)
 		cr_skip_test("container runner unavailable here: %s", why);
 }
 
-/* Runs vmbench with args after "run" (NULL-terminated) into a new directory;
- * returns its exit status, the results (or NULL) and the directory. */
-static int run_vmbench(char **args, json_t **root, char **dir, char **log)
-{
-	char *argv[64] = {(char *)th_vmbench(), "run"};
-	int n = 2;
-	static char out[300];
-
-	*dir = th_tmpdir();
-	snprintf(out, sizeof(out), "%s/run", *dir);
-	for (; *args; args++)
-		argv[n++] = *args;
-	argv[n++] = "--out";
-	argv[n++] = out;
-	argv[n] = NULL;
-	int rc = th_run(argv, log);
-	struct stat st;
-	char path[400];
-	snprintf(path, sizeof(path), "%s/results.json", out);
-	*root = stat(path, &st) == 0 ? th_load_results(out) : NULL;
-	return rc;
-}
-
 static const char *const phase_order[] = {
         "cgroup_joined",  "launch",          "cloned",        "id_maps_written", "ns_ready",
         "rootfs_mounted", "pivot_root_done", "exec",          "agent_main",      "agent_ready",
@@ -55,10 +32,10 @@ Test(container, every_workload_with_phases_and_cgroup_counters, .timeout = 240)
 	need_container();
 	char *before = th_leftovers(), *dir, *log;
 	json_t *root;
-	int rc = run_vmbench((char *[]){"--suite", "all", "--runner", "native,container", "--reps",
-	                                "2", "--warmup", "0", "--scale", "0.05", "--param", "mib=8",
-	                                "--param", "file_mib=4", NULL},
-	                     &root, &dir, &log);
+	int rc = th_run_vmbench((char *[]){"--suite", "all", "--runner", "native,container",
+	                                   "--reps", "2", "--warmup", "0", "--scale", "0.05",
+	                                   "--param", "mib=8", "--param", "file_mib=4", NULL},
+	                        &root, &dir, &log);
 	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
 	const char *mode = vmb_cgroup_mode();
 	size_t i, k;
@@ -113,9 +90,10 @@ Test(container, isolation_is_real, .timeout = 60)
 	need_container();
 	char *dir, *log;
 	json_t *root;
-	int rc = run_vmbench((char *[]){"--workload", "inspect", "--runner", "container", "--param",
-	                                "write_root=1", "--reps", "1", "--warmup", "0", NULL},
-	                     &root, &dir, &log);
+	int rc = th_run_vmbench((char *[]){"--workload", "inspect", "--runner", "container",
+	                                   "--param", "write_root=1", "--reps", "1", "--warmup",
+	                                   "0", NULL},
+	                        &root, &dir, &log);
 	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
 	json_t *s = json_array_get(
 	        json_object_get(th_case(root, "inspect", "container"), "samples"), 0);
@@ -174,7 +152,7 @@ Test(container, faults_are_recorded_and_nothing_is_left, .timeout = 120)
 		args[n] = NULL;
 		char *dir, *log;
 		json_t *root;
-		int rc = run_vmbench(args, &root, &dir, &log);
+		int rc = th_run_vmbench(args, &root, &dir, &log);
 		cr_assert_eq(rc, 1, "fault %zu: exit %d\n%s", f, rc, log);
 		json_t *c = th_case(root, "fault", "container");
 		const char *why = json_string_value(json_object_get(c, "reason"));
@@ -208,13 +186,10 @@ Test(container, bad_images_exit_2)
 	vmb_rm_tree(dir, NULL);
 }
 
-Test(container, sigint_mid_container_leaves_nothing, .timeout = 60)
+/* Starts `vmbench run` of a hanging agent in a container, writing to out, and
+ * waits until the agent runs inside; returns vmbench's pid. */
+static pid_t start_hanging_container(char *out)
 {
-	need_container();
-	char *before = th_leftovers(), *dir = th_tmpdir(), out[300], path[400];
-
-	snprintf(out, sizeof(out), "%s/run", dir);
-	snprintf(path, sizeof(path), "%s/results.json", out);
 	char *argv[] = {(char *)th_vmbench(),
 	                "run",
 	                "--suite",
@@ -227,10 +202,20 @@ Test(container, sigint_mid_container_leaves_nothing, .timeout = 60)
 	                out,
 	                NULL};
 	pid_t pid = th_spawn(argv);
-	/* wait until the hanging agent runs inside its container */
+
 	for (int i = 0; i < 500 && th_count_procs("/usr/local/bin/vmbench-agent") == 0; i++)
 		usleep(10000);
 	cr_assert_gt(th_count_procs("/usr/local/bin/vmbench-agent"), 0, "container never started");
+	return pid;
+}
+
+Test(container, sigint_mid_container_leaves_nothing, .timeout = 60)
+{
+	need_container();
+	char *before = th_leftovers(), *dir = th_tmpdir(), out[300];
+
+	snprintf(out, sizeof(out), "%s/run", dir);
+	pid_t pid = start_hanging_container(out);
 	kill(pid, SIGINT);
 	cr_assert_eq(th_wait(pid), 130);
 	json_t *root = th_load_results(out);
@@ -246,8 +231,8 @@ Test(container, startup_compares_with_unshare, .timeout = 60)
 	need_container();
 	char *dir, *log;
 	json_t *root;
-	int rc = run_vmbench((char *[]){"--suite", "startup", "--reps", "3", NULL}, &root, &dir,
-	                     &log);
+	int rc = th_run_vmbench((char *[]){"--suite", "startup", "--reps", "3", NULL}, &root, &dir,
+	                        &log);
 	cr_assert_eq(rc, 0, "%s", log);
 	for (const char *const *r = (const char *[]){"native", "container", "unshare", NULL}; *r;
 	     r++) {
@@ -276,21 +261,7 @@ Test(container, sigkill_leaves_nothing_after_the_next_run, .timeout = 60)
 
 	snprintf(out, sizeof(out), "%s/run", dir);
 	snprintf(out2, sizeof(out2), "%s/run2", dir);
-	char *argv[] = {(char *)th_vmbench(),
-	                "run",
-	                "--suite",
-	                "selftest",
-	                "--runner",
-	                "container",
-	                "--param",
-	                "mode=1",
-	                "--out",
-	                out,
-	                NULL};
-	pid_t pid = th_spawn(argv);
-	for (int i = 0; i < 500 && th_count_procs("/usr/local/bin/vmbench-agent") == 0; i++)
-		usleep(10000);
-	cr_assert_gt(th_count_procs("/usr/local/bin/vmbench-agent"), 0, "container never started");
+	pid_t pid = start_hanging_container(out);
 	kill(pid, SIGKILL);
 	th_wait(pid);
 	for (int i = 0; i < 200 && th_count_procs("/usr/local/bin/vmbench-agent") > 0; i++)

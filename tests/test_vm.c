@@ -25,28 +25,18 @@ static const char *kernel(void)
 	return k;
 }
 
-/* Runs vmbench run ARGS... --kernel K --out DIR; returns its status and results. */
+/* Runs vmbench run ARGS... --kernel K into a new directory. */
 static int run(char **args, json_t **root, char **dir, char **log)
 {
-	char *argv[48] = {(char *)th_vmbench(), "run"};
-	int n = 2;
-	static char out[300];
-	struct stat st;
-	char path[400];
+	char *argv[48];
+	int n = 0;
 
-	*dir = th_tmpdir();
-	snprintf(out, sizeof(out), "%s/run", *dir);
-	for (; *args; args++)
+	for (; *args && n < 44; args++)
 		argv[n++] = *args;
 	argv[n++] = "--kernel";
 	argv[n++] = (char *)kernel();
-	argv[n++] = "--out";
-	argv[n++] = out;
 	argv[n] = NULL;
-	int rc = th_run(argv, log);
-	snprintf(path, sizeof(path), "%s/results.json", out);
-	*root = stat(path, &st) == 0 ? th_load_results(out) : NULL;
-	return rc;
+	return th_run_vmbench(argv, root, dir, log);
 }
 
 static const char *const vm_phases[] = {
