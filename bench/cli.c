@@ -31,24 +31,33 @@ void vmb_cli_usage(FILE *f)
 	        "by signal N (results so far kept).\n");
 }
 
+/* Prints text with every line indented by `indent` spaces. */
+static void indented(FILE *f, const char *text, int indent)
+{
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		fprintf(f, "%*s%.*s\n", indent, "", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
 void vmb_cli_run_usage(FILE *f)
 {
 	fputs("usage: vmbench run [--suite NAME[,NAME]] [--runner R[,R]] [--workload W[,W]]\n"
 	      "                   [--reps N] [--warmup N] [--out DIR] [--seed N] [--scale F]\n"
 	      "                   [--timeout SEC] [--cores N] [--param KEY=VALUE]...\n"
-	      "                   [--cpus F] [--memory SIZE] [--image DIR] [--kernel FILE]\n"
-	      "                   [--verbose] [--hugepages]\n"
+	      "                   [--cpus F] [--memory SIZE] [--baseline R] [RUNNER OPTIONS]\n"
 	      "\n"
 	      "Runs every selected workload on every selected runner: WARMUP discarded\n"
 	      "launches, then REPS measured ones, each a fresh instance. Results go to\n"
 	      "DIR/results.json, rewritten after every launch so an interrupted run keeps\n"
-	      "what it measured. Runners that cannot work on this host are recorded as\n"
-	      "skipped, with the reason.\n"
+	      "what it measured. A case that cannot run (a runner this host cannot offer,\n"
+	      "or a workload needing what the runner lacks) is recorded as skipped, with\n"
+	      "the reason.\n"
 	      "\n"
 	      "  --suite LIST     suites: all, or names from `vmbench list` (default all)\n"
-	      "  --runner LIST    runners: native, container, vm, unshare (default: all; unshare,\n"
-	      "                   a reference that starts the agent under util-linux unshare(1)\n"
-	      "                   with the container's namespaces, only in the startup suite)\n"
+	      "  --runner LIST    runners, in order (default: all; reference runners only\n"
+	      "                   for the workloads they are a reference for)\n"
 	      "  --workload LIST  only these workloads of the chosen suites\n"
 	      "  --reps N         measured repetitions per case, 1..100000 (default 5)\n"
 	      "  --warmup N       discarded repetitions before them, 0..1000 (default 1)\n"
@@ -60,23 +69,34 @@ void vmb_cli_run_usage(FILE *f)
 	      "                   workload that has it; not scaled\n"
 	      "  --cores N        cores every instance is placed on, through hwloc (default 1;\n"
 	      "                   the highest-numbered cores are taken, away from core 0)\n"
-	      "  --cpus F         container: CPU bandwidth limit of its cgroup, in cores\n"
-	      "                   (0.01..4096; default none); vm: vCPUs (F rounded up;\n"
-	      "                   default 1), and the same limit on the VMM's cgroup\n"
-	      "  --memory SIZE    container: memory limit of its cgroup, e.g. 512M (default\n"
-	      "                   none; an instance that exceeds it is OOM-killed, recorded as\n"
-	      "                   failed, and the run goes on); vm: guest RAM, 64M..3G\n"
-	      "                   (default 512M)\n"
-	      "  --image DIR      root file system for the container instead of vmbench's\n"
-	      "                   own cached one; must hold the agent at /usr/local/bin\n"
-	      "  --kernel FILE    bzImage the VM runner boots (default: the host's own kernel\n"
-	      "                   if readable, else Debian's cloud kernel, fetched once into\n"
-	      "                   the cache with apt-get download)\n"
-	      "  --verbose        show each guest's console on the terminal too\n"
-	      "  --hugepages      back VM guest RAM with transparent huge pages (recorded)\n"
+	      "  --cpus F         the instance's CPUs, 0.01..4096; each runner reads it its\n"
+	      "                   own way (below; default: no limit)\n"
+	      "  --memory SIZE    the instance's memory, e.g. 512M; each runner reads it its\n"
+	      "                   own way (below; default: no limit)\n"
+	      "  --baseline R     the runner every other is compared with; one of --runner\n"
+	      "                   (default: the first of them)\n"
 	      "  --help           this text\n"
 	      "\n"
-	      "Progress goes to stderr; a summary table and the results path to stdout.\n"
+	      "Runners, with how each reads --cpus and --memory, and the options it brings:\n",
+	      f);
+	for (unsigned i = 0; i < vmb_runner_count; i++) {
+		const struct vmb_runner *r = vmb_runners[i];
+		fprintf(f, "\n  %s: %s\n", r->name, r->summary);
+		if (r->usage)
+			indented(f, r->usage, 4);
+		for (const struct vmb_runner_option *o = r->options; o && o->name; o++) {
+			char head[64];
+			snprintf(head, sizeof(head), "--%s%s%s", o->name, o->arg ? " " : "",
+			         o->arg ? o->arg : "");
+			fprintf(f, "    %-16s ", head);
+			const char *nl = strchr(o->help, '\n');
+			fprintf(f, "%.*s\n", nl ? (int)(nl - o->help) : (int)strlen(o->help),
+			        o->help);
+			if (nl)
+				indented(f, nl + 1, 21);
+		}
+	}
+	fputs("\nProgress goes to stderr; a summary table and the results path to stdout.\n"
 	      "Example: vmbench run --suite cpu --runner native --reps 10 --out /tmp/r1\n",
 	      f);
 }
@@ -233,9 +253,13 @@ int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, 
 	return 0;
 }
 
-int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_error *err)
+enum { OPT_RUNNER_BASE = 1000 };
+
+/* The generic options, then every runner's, as one getopt table; a runner
+ * option's val is OPT_RUNNER_BASE + its index in owners[]. */
+static const struct option *longopts(const struct vmb_runner **owners, const char **names)
 {
-	static const struct option longopts[] = {
+	static const struct option generic[] = {
 	        {"suite", required_argument, NULL, 's'},
 	        {"runner", required_argument, NULL, 'r'},
 	        {"workload", required_argument, NULL, 'w'},
@@ -250,13 +274,66 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	        {"help", no_argument, NULL, 'h'},
 	        {"cpus", required_argument, NULL, 'C'},
 	        {"memory", required_argument, NULL, 'M'},
-	        {"image", required_argument, NULL, 'I'},
-	        {"kernel", required_argument, NULL, 'K'},
-	        {"verbose", no_argument, NULL, 'v'},
-	        {"hugepages", no_argument, NULL, 'H'},
-	        {NULL, 0, NULL, 0},
+	        {"baseline", required_argument, NULL, 'B'},
 	};
+	static struct option all[VMB_ARRAY_SIZE(generic) + 64 + 1];
+	size_t n = VMB_ARRAY_SIZE(generic), k = 0;
+
+	memcpy(all, generic, sizeof(generic));
+	for (unsigned i = 0; i < vmb_runner_count; i++)
+		for (const struct vmb_runner_option *ro = vmb_runners[i]->options;
+		     ro && ro->name && n < VMB_ARRAY_SIZE(all) - 1; ro++, k++) {
+			owners[k] = vmb_runners[i];
+			names[k] = ro->name;
+			all[n++] =
+			        (struct option){ro->name, ro->arg ? required_argument : no_argument,
+			                        NULL, OPT_RUNNER_BASE + (int)k};
+		}
+	all[n] = (struct option){NULL, 0, NULL, 0};
+	return all;
+}
+
+static int add_runner_option(struct vmb_run_opts *o, const struct vmb_runner *r, const char *name,
+                             const char *value, struct vmb_error *err)
+{
+	if (o->nropts == VMB_MAX_LIST)
+		return vmb_error_set(err, VMB_ERR_USAGE, "--%s: more than %d runner options", name,
+		                     VMB_MAX_LIST);
+	if (value && !*value)
+		return vmb_error_set(err, VMB_ERR_USAGE, "--%s: empty value", name);
+	o->ropt_owner[o->nropts] = r;
+	o->ropts[o->nropts].name = name;
+	o->ropts[o->nropts++].value = value ? value : "";
+	return 0;
+}
+
+struct vmb_run_env vmb_cli_runner_env(const struct vmb_run_opts *o, const struct vmb_runner *r,
+                                      struct vmb_option_value *buf)
+{
+	struct vmb_run_env env = {
+	        .cpus = o->cpus, .memory = o->memory, .cores = o->cores, .opts = buf};
+
+	for (unsigned i = 0; i < o->nropts; i++)
+		if (o->ropt_owner[i] == r)
+			buf[env.nopts++] = o->ropts[i];
+	return env;
+}
+
+static bool runner_selected(const struct vmb_run_opts *o, const struct vmb_runner *r)
+{
+	for (unsigned i = 0; i < o->nrunners; i++)
+		if (o->runners[i] == r)
+			return true;
+	return false;
+}
+
+int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_error *err)
+{
+	static const struct vmb_runner *owners[64];
+	static const char *names[64];
+	const struct option *opts = longopts(owners, names);
 	static char all[] = "all";
+	const char *baseline = NULL;
 	uint64_t v;
 	int c, rc = 0;
 
@@ -269,7 +346,7 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	o->cores = 1;
 	optind = 0; /* re-entrant for the tests: 0 makes getopt reinitialise */
 	opterr = 0;
-	while (rc == 0 && (c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			rc = parse_suites(optarg, o, err);
@@ -317,21 +394,12 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			rc = vmb_parse_size(optarg, 1 << 20, 1ULL << 40, "--memory", &o->memory,
 			                    err);
 			break;
-		case 'K':
-			if (!*optarg)
-				rc = vmb_error_set(err, VMB_ERR_USAGE, "--kernel: empty path");
-			o->kernel = optarg;
-			break;
-		case 'v':
-			o->verbose = true;
-			break;
-		case 'H':
-			o->hugepages = true;
-			break;
-		case 'I':
-			if (!*optarg)
-				rc = vmb_error_set(err, VMB_ERR_USAGE, "--image: empty path");
-			o->image = optarg;
+		case 'B':
+			baseline = optarg;
+			if (!vmb_runner_find(optarg))
+				rc = vmb_error_set(
+				        err, VMB_ERR_USAGE,
+				        "--baseline %s: no such runner (see vmbench list)", optarg);
 			break;
 		case 'h':
 			o->help = true;
@@ -340,6 +408,11 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			return vmb_error_set(err, VMB_ERR_USAGE, "%s needs a value",
 			                     argv[optind - 1]);
 		default:
+			if (c >= OPT_RUNNER_BASE && c < OPT_RUNNER_BASE + 64) {
+				rc = add_runner_option(o, owners[c - OPT_RUNNER_BASE],
+				                       names[c - OPT_RUNNER_BASE], optarg, err);
+				break;
+			}
 			return vmb_error_set(err, VMB_ERR_USAGE,
 			                     "unknown option '%s' (see vmbench run --help)",
 			                     argv[optind - 1]);
@@ -360,6 +433,19 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			o->runners[i] = vmb_runners[i];
 		o->nrunners = vmb_runner_count;
 	}
+	/* the baseline is one of the run's runners: by default the first */
+	o->baseline = baseline ? baseline : o->runners[0]->name;
+	if (!runner_selected(o, vmb_runner_find(o->baseline)))
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "--baseline %s: not one of the run's runners (--runner)",
+		                     o->baseline);
+	/* an option of a runner the run does not use would silently do nothing */
+	for (unsigned i = 0; i < o->nropts; i++)
+		if (!runner_selected(o, o->ropt_owner[i]))
+			return vmb_error_set(
+			        err, VMB_ERR_USAGE,
+			        "--%s: an option of runner %s, which --runner leaves out",
+			        o->ropts[i].name, o->ropt_owner[i]->name);
 	return 0;
 }
 
@@ -382,33 +468,53 @@ static bool workload_selected(const struct vmb_run_opts *o, const struct vmb_wor
 	return false;
 }
 
-int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, char *reasons,
-             struct vmb_error *err)
+/* Why case (w, r) cannot run, into why; false if it can. The workload's own
+ * needs come first: they hold on every host. */
+static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload *w,
+                        const struct vmb_runner *r, const char *probe_why, char *why, size_t len)
+{
+	const struct vmb_lack *lack = vmb_runner_lacks(r, w);
+
+	if (w->min_cores > o->cores)
+		snprintf(why, len, "%s needs %u cores; --cores gives %u", w->name, w->min_cores,
+		         o->cores);
+	else if (lack)
+		snprintf(why, len, "%s needs %s; runner %s lacks it: %s", w->name,
+		         vmb_need_name(lack->need), r->name, lack->why);
+	else if (probe_why)
+		snprintf(why, len, "%s", probe_why);
+	else
+		return false;
+	return true;
+}
+
+int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_error *err)
 {
 	struct vmb_case *cases = calloc((size_t)vmb_workload_count * o->nrunners, sizeof(*cases));
+	char probe[VMB_MAX_LIST][256];
 	int n = 0;
 
 	if (!cases)
 		return vmb_error_sys(err, ENOMEM, "plan");
 	for (unsigned r = 0; r < o->nrunners; r++) {
-		char *why = reasons + r * 256;
-		why[0] = '\0';
-		if (o->runners[r]->probe(why, 256) < 0 && !why[0])
-			snprintf(why, 256, "unavailable on this host");
+		probe[r][0] = '\0';
+		if (o->runners[r]->probe(probe[r], sizeof(probe[r])) < 0 && !probe[r][0])
+			snprintf(probe[r], sizeof(probe[r]), "unavailable on this host");
 	}
 	for (unsigned w = 0; w < vmb_workload_count; w++) {
 		const struct vmb_workload *wl = vmb_workloads[w];
 		if (!suite_selected(o, wl->suite) || !workload_selected(o, wl))
 			continue;
 		for (unsigned r = 0; r < o->nrunners; r++) {
-			if (o->runners[r]->reference && !o->runners_given &&
-			    strcmp(wl->suite, "startup") != 0)
+			const struct vmb_runner *rn = o->runners[r];
+			if (rn->reference_for && !o->runners_given &&
+			    strcmp(rn->reference_for, vmb_workload_headline(wl)) != 0)
 				continue;
 			cases[n].workload = wl;
-			cases[n].runner = o->runners[r];
-			cases[n].skip_reason = reasons[r * 256] ? reasons + r * 256 : NULL;
-			if (!cases[n].skip_reason && o->runners[r]->cannot_run)
-				cases[n].skip_reason = o->runners[r]->cannot_run(wl);
+			cases[n].runner = rn;
+			if (skip_reason(o, wl, rn, probe[r][0] ? probe[r] : NULL, cases[n].why,
+			                sizeof(cases[n].why)))
+				cases[n].skip_reason = cases[n].why;
 			n++;
 		}
 	}

@@ -57,6 +57,16 @@ int vmb_cmd_list(int argc, char **argv, struct vmb_error *err)
 		printf("  %-10s %-11s %s\n", r->name, ok ? "available" : "unavailable", r->summary);
 		if (!ok)
 			printf("  %-10s %-11s why: %s\n", "", "", why);
+		if (r->reference_for)
+			printf("  %-10s %-11s a reference for %s only, unless named with "
+			       "--runner\n",
+			       "", "", r->reference_for);
+		for (const struct vmb_lack *l = r->lacks; l && l->need; l++)
+			printf("  %-10s %-11s lacks %s: %s\n", "", "", vmb_need_name(l->need),
+			       l->why);
+		for (const struct vmb_runner_option *o = r->options; o && o->name; o++)
+			printf("  %-10s %-11s option --%s%s%s\n", "", "", o->name,
+			       o->arg ? " " : "", o->arg ? o->arg : "");
 	}
 	return 0;
 }
@@ -73,8 +83,9 @@ int vmb_cmd_doctor(int argc, char **argv, struct vmb_error *err)
 		       "Checks what this host offers vmbench, one line each: KVM, user "
 		       "namespaces,\n"
 		       "cgroups (v1, v2 or hybrid, and controllers), PAPI and its hardware\n"
-		       "counters, the hwloc topology, gnuplot. Each line says ok or missing, with\n"
-		       "the reason and what to do. The same facts go into every results.json.\n"
+		       "counters, the hwloc topology, gnuplot, then whether each runner can run\n"
+		       "here (asking the same probes). Each line says ok or missing, with the\n"
+		       "reason and what to do. The same facts go into every results.json.\n"
 		       "Exit status 0: doctor only reports.\n");
 		return 0;
 	}
@@ -83,6 +94,13 @@ int vmb_cmd_doctor(int argc, char **argv, struct vmb_error *err)
 		printf("%-8s %-18s %s\n", p[i].ok ? "ok" : "missing", p[i].what, p[i].detail);
 		if (!p[i].ok && p[i].hint[0])
 			printf("%-8s %-18s fix: %s\n", "", "", p[i].hint);
+	}
+	/* the runners ask the same probes: what doctor says is what they do */
+	for (unsigned i = 0; i < vmb_runner_count; i++) {
+		char why[256] = "", what[64];
+		int ok = vmb_runners[i]->probe(why, sizeof(why)) == 0;
+		snprintf(what, sizeof(what), "runner %s", vmb_runners[i]->name);
+		printf("%-8s %-18s %s\n", ok ? "ok" : "missing", what, ok ? "can run here" : why);
 	}
 	return 0;
 }

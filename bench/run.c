@@ -12,11 +12,9 @@
 #include <unistd.h>
 
 #include "bench/run.h"
-#include "vmbench/report.h"
 #include "vmbench/cgroup.h"
 #include "vmbench/host.h"
-#include "vmbench/image.h"
-#include "runners/vm/vmm.h"
+#include "vmbench/report.h"
 #include "vmbench/results.h"
 #include "vmbench/util.h"
 #include "version.h"
@@ -32,9 +30,9 @@ struct run_state {
 	char scratch[80];
 	char volume[96]; /* the I/O volume every runner uses: one directory, one file system */
 	char agent[PATH_MAX];
-	char init[PATH_MAX];       /* vmbench-init, or "" when not found (container runner fails) */
-	char vmm[PATH_MAX];        /* vmbench-vmm, or "" (VM runner fails) */
-	char guest_init[PATH_MAX]; /* vmbench-guest-init, or "" */
+	void *config[VMB_MAX_LIST];      /* each selected runner's, from its configure hook */
+	char refused[VMB_MAX_LIST][256]; /* a setting it cannot honour, or "" */
+	struct vmb_metric_list metrics;
 	struct vmb_placement place;
 	uint64_t t_start;
 	unsigned total, done; /* instances planned and finished */
@@ -42,34 +40,6 @@ struct run_state {
 	bool tty;
 	int failed_cases;
 };
-
-/* Finds one of vmbench's own programs: $ENV, else beside this executable (an
- * installed tree), else where meson builds it (a build tree). */
-static int find_program(const char *name, const char *env_name, const char *build_dir, char *out,
-                        size_t len, struct vmb_error *err)
-{
-	const char *env = getenv(env_name);
-	vmb_autofree char *self = vmb_self_dir();
-	char rel[3][128];
-
-	if (env && *env) {
-		if (access(env, X_OK) < 0)
-			return vmb_error_sys(err, errno, "%s=%s", env_name, env);
-		snprintf(out, len, "%s", env);
-		return 0;
-	}
-	snprintf(rel[0], sizeof(rel[0]), "%s", name);
-	snprintf(rel[1], sizeof(rel[1]), "../%s/%s", build_dir, name);
-	snprintf(rel[2], sizeof(rel[2]), "../libexec/vmbench/%s", name);
-	for (size_t i = 0; self && i < 3; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s", self, rel[i]);
-		if (access(path, X_OK) == 0 && realpath(path, out))
-			return 0;
-	}
-	return vmb_error_set(err, VMB_ERR_FAIL, "cannot find %s beside %s; set %s", name,
-	                     self ? self : "this program", env_name);
-}
 
 static void default_out(char *buf, size_t len)
 {
@@ -117,10 +87,23 @@ static json_t *config_json(struct run_state *s)
 		json_array_append_new(suites, json_string(s->o->suites[i]));
 	for (unsigned i = 0; i < s->o->nrunners; i++)
 		json_array_append_new(runners, json_string(s->o->runners[i]->name));
-	return json_pack("{s:o, s:o, s:i, s:i, s:I, s:f, s:f, s:O, s:s}", "suites", suites,
-	                 "runners", runners, "reps", (int)s->o->reps, "warmup", (int)s->o->warmup,
-	                 "seed", (json_int_t)s->o->seed, "scale", s->o->scale, "timeout_s",
-	                 s->o->timeout_s, "placement", s->place.desc, "agent", s->agent);
+	json_t *ropts = json_array();
+	for (unsigned i = 0; i < s->o->nropts; i++)
+		json_array_append_new(ropts, json_pack("{s:s, s:s, s:s}", "runner",
+		                                       s->o->ropt_owner[i]->name, "option",
+		                                       s->o->ropts[i].name, "value",
+		                                       s->o->ropts[i].value));
+	json_t *j =
+	        json_pack("{s:o, s:o, s:i, s:i, s:I, s:f, s:f, s:O, s:s, s:s, s:o}", "suites",
+	                  suites, "runners", runners, "reps", (int)s->o->reps, "warmup",
+	                  (int)s->o->warmup, "seed", (json_int_t)s->o->seed, "scale", s->o->scale,
+	                  "timeout_s", s->o->timeout_s, "placement", s->place.desc, "agent",
+	                  s->agent, "baseline", s->o->baseline, "runner_options", ropts);
+	if (s->o->cpus > 0)
+		json_object_set_new(j, "cpus", json_real(s->o->cpus));
+	if (s->o->memory)
+		json_object_set_new(j, "memory_bytes", json_integer((json_int_t)s->o->memory));
+	return j;
 }
 
 /* Workload parameters after --scale and --param, as passed to the agent. */
@@ -139,66 +122,18 @@ static json_t *case_json(struct run_state *s, const struct vmb_case *c)
 	for (unsigned i = 0; i < vmb_workload_nparams(c->workload); i++)
 		json_object_set_new(params, c->workload->params[i].name,
 		                    json_integer((json_int_t)val[i]));
-	json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:s, s:[]}", "workload", c->workload->name,
-	                      "suite", c->workload->suite, "runner", c->runner->name, "params",
-	                      params, "status", c->skip_reason ? "skipped" : "pending", "samples");
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s, s:[]}", "workload", c->workload->name,
+	                      "suite", c->workload->suite, "runner", c->runner->name, "headline",
+	                      vmb_workload_headline(c->workload), "params", params, "status",
+	                      c->skip_reason ? "skipped" : "pending", "samples");
 	if (c->skip_reason)
 		json_object_set_new(j, "reason", json_string(c->skip_reason));
 	return j;
 }
 
-/* What the results do not contain, and why: skipped runners and every
- * counter PAPI could not provide. */
-static void update_not_measured(struct run_state *s)
-{
-	json_t *list = json_array(), *seen = json_object(), *c, *smp;
-	size_t i, j;
-
-	json_array_foreach(s->jcases, i, c)
-	{
-		const char *reason = json_string_value(json_object_get(c, "reason"));
-		const char *st = json_string_value(json_object_get(c, "status"));
-		char what[128], key[700];
-		snprintf(what, sizeof(what), "runner %s",
-		         json_string_value(json_object_get(c, "runner")));
-		if (st && strcmp(st, "skipped") == 0 && reason) {
-			/* one entry per runner and reason, naming the workloads it hit */
-			snprintf(key, sizeof(key), "%s: %s", what, reason);
-			json_t *entry = json_object_get(seen, key);
-			if (!entry) {
-				entry = json_pack("{s:s, s:s, s:[]}", "what", what, "why", reason,
-				                  "workloads");
-				json_array_append_new(list, entry);
-				json_object_set(seen, key, entry);
-			}
-			json_array_append(json_object_get(entry, "workloads"),
-			                  json_object_get(c, "workload"));
-		}
-		json_array_foreach(json_object_get(c, "samples"), j, smp)
-		{
-			const char *name;
-			json_t *v;
-			json_object_foreach(
-			        json_object_get(json_object_get(smp, "agent"), "counters"), name, v)
-			{
-				const char *why =
-				        json_string_value(json_object_get(v, "unavailable"));
-				snprintf(what, sizeof(what), "counter %s", name);
-				if (why && !json_object_get(seen, what)) {
-					json_object_set_new(seen, what, json_true());
-					json_array_append_new(list, json_pack("{s:s, s:s}", "what",
-					                                      what, "why", why));
-				}
-			}
-		}
-	}
-	json_decref(seen);
-	json_object_set_new(s->root, "not_measured", list);
-}
-
 static int save(struct run_state *s, struct vmb_error *err)
 {
-	update_not_measured(s);
+	json_object_set_new(s->root, "not_measured", vmb_results_not_measured(s->jcases));
 	return vmb_results_save(s->root, s->dir, err);
 }
 
@@ -214,12 +149,13 @@ static int begin(struct run_state *s, int argc, char **argv, struct vmb_error *e
 	s->jcases = json_array();
 	for (int i = 0; i < s->ncases; i++)
 		json_array_append_new(s->jcases, case_json(s, &s->cases[i]));
-	s->root = json_pack("{s:i, s:s, s:{s:s, s:s}, s:o, s:s, s:n, s:s, s:o, s:o, s:O}",
+	s->root = json_pack("{s:i, s:s, s:{s:s, s:s}, s:o, s:s, s:n, s:s, s:o, s:o, s:o, s:O}",
 	                    "schema_version", VMB_SCHEMA_VERSION, "run_id",
 	                    strrchr(s->dir, '/') ? strrchr(s->dir, '/') + 1 : s->dir, "vmbench",
 	                    "version", VMB_VERSION, "commit", VMB_COMMIT, "command_line", cmd,
 	                    "started_at", when, "ended_at", "status", "running", "host",
-	                    vmb_host_describe(), "config", config_json(s), "cases", s->jcases);
+	                    vmb_host_describe(), "config", config_json(s), "metrics",
+	                    vmb_metrics_json(&s->metrics), "cases", s->jcases);
 	return s->root ? save(s, err) : vmb_error_set(err, VMB_ERR_FAIL, "building results");
 }
 
@@ -242,29 +178,6 @@ static json_t *rusage_json(const struct vmb_instance *inst)
 	        (json_int_t)r->ru_nivcsw);
 }
 
-/* The checksum every ok sample of this workload must match (the first one
- * seen, on whichever runner): the same binary doing the same work. */
-static const char *reference_checksum(struct run_state *s, const char *workload)
-{
-	size_t i, j;
-	json_t *c, *smp;
-
-	json_array_foreach(s->jcases, i, c)
-	{
-		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) != 0)
-			continue;
-		json_array_foreach(json_object_get(c, "samples"), j, smp)
-		{
-			const char *sum = json_string_value(
-			        json_object_get(json_object_get(smp, "agent"), "checksum"));
-			const char *st = json_string_value(json_object_get(smp, "status"));
-			if (sum && st && strcmp(st, "ok") == 0)
-				return sum;
-		}
-	}
-	return NULL;
-}
-
 static json_t *sample_json(struct run_state *s, const struct vmb_case *c, struct vmb_instance *inst,
                            unsigned rep, bool warmup, int rc, struct vmb_error *err,
                            const char *log)
@@ -285,7 +198,7 @@ static json_t *sample_json(struct run_state *s, const struct vmb_case *c, struct
 	if (result)
 		json_object_set(smp, "agent", result);
 	if (rc == 0 && result) {
-		const char *ref = reference_checksum(s, c->workload->name);
+		const char *ref = vmb_results_reference_checksum(s->jcases, c->workload->name);
 		const char *sum = json_string_value(json_object_get(result, "checksum"));
 		if (ref && sum && strcmp(ref, sum) != 0)
 			rc = vmb_error_set(err, VMB_ERR_FAIL,
@@ -330,6 +243,20 @@ static void progress(struct run_state *s, int ci, unsigned rep, unsigned nreps, 
 	fflush(stderr);
 }
 
+/* The index of runner r among the run's runners (it is one of them). */
+static unsigned runner_index(const struct run_state *s, const struct vmb_runner *r)
+{
+	for (unsigned i = 0; i < s->o->nrunners; i++)
+		if (s->o->runners[i] == r)
+			return i;
+	return 0;
+}
+
+static void *runner_config(struct run_state *s, const struct vmb_runner *r)
+{
+	return s->config[runner_index(s, r)];
+}
+
 static void build_args(struct run_state *s, const struct vmb_case *c, char strs[][64], char **args)
 {
 	uint64_t val[VMB_MAX_PARAMS];
@@ -361,7 +288,6 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	char *args[6 + 2 * VMB_MAX_PARAMS];
 	struct vmb_launch spec = {
 	        .agent_path = s->agent,
-	        .init_path = s->init[0] ? s->init : NULL,
 	        .agent_args = args,
 	        .cpus = &s->place.cpus,
 	        .timeout_s = s->o->timeout_s,
@@ -370,15 +296,8 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	        .limits = {.cpus = s->o->cpus,
 	                   .memory_bytes = s->o->memory,
 	                   .cpuset = &s->place.cpus},
-	        .image_dir = s->o->image,
-	        .vmm_path = s->vmm[0] ? s->vmm : NULL,
-	        .guest_init_path = s->guest_init[0] ? s->guest_init : NULL,
-	        .kernel_path = s->o->kernel,
-	        .vm_memory_mib = s->o->memory ? (unsigned)(s->o->memory >> 20) : 512,
-	        .vm_cpus = s->o->cpus > 0 ? (unsigned)ceil(s->o->cpus) : 1,
-	        .verbose = s->o->verbose,
-	        .hugepages = s->o->hugepages,
 	        .volume_dir = s->volume,
+	        .config = runner_config(s, c->runner),
 	};
 	const char *failure = NULL;
 
@@ -418,22 +337,30 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 			s->done += nreps - i - 1;
 			break;
 		}
-		vmb_case_aggregate(jc, s->o->seed);
+		vmb_case_aggregate(jc, &s->metrics, s->o->seed);
 		if (save(s, err) < 0)
 			return -1;
 	}
 	json_object_set_new(jc, "status", json_string(failure ? "failed" : "ok"));
-	vmb_case_aggregate(jc, s->o->seed);
+	vmb_case_aggregate(jc, &s->metrics, s->o->seed);
 	if (failure) {
 		s->failed_cases++;
 		char line[300];
 		snprintf(line, sizeof(line), "FAILED: %.250s", failure);
 		progress(s, ci, nreps, nreps, line);
 	} else {
-		json_t *m = json_object_get(json_object_get(jc, "aggregates"), "workload_wall_ns");
-		char line[128];
-		snprintf(line, sizeof(line), "ok, median %.4f s over %u reps",
-		         json_number_value(json_object_get(m, "median")) / 1e9, s->o->reps);
+		/* the case's headline figure, as the summary compares it */
+		const char *head = vmb_workload_headline(c->workload);
+		json_t *m = json_object_get(json_object_get(jc, "aggregates"), head);
+		const char *unit = json_string_value(json_object_get(m, "unit"));
+		double med = json_number_value(json_object_get(m, "median"));
+		char line[160];
+		if (unit && strcmp(unit, "ns") == 0)
+			snprintf(line, sizeof(line), "ok, %s median %.3f ms over %u reps", head,
+			         med / 1e6, s->o->reps);
+		else
+			snprintf(line, sizeof(line), "ok, %s median %.4g %s over %u reps", head,
+			         med, unit ? unit : "", s->o->reps);
 		progress(s, ci, nreps, nreps, line);
 	}
 	return save(s, err);
@@ -474,19 +401,50 @@ static void sweep_stale_scratch(void)
 		closedir(d);
 }
 
-static bool wants_runner(const struct vmb_run_opts *o, const char *name)
+/* Each selected runner checks its options and the run's limits and makes its
+ * configuration; the metric registry of the run is the core's plus theirs. */
+static int configure_runners(struct run_state *s, struct vmb_error *err)
 {
-	for (unsigned i = 0; i < o->nrunners; i++)
-		if (strcmp(o->runners[i]->name, name) == 0)
-			return true;
-	return false;
+	const struct vmb_run_opts *o = s->o;
+
+	if (vmb_metrics_add(&s->metrics, vmb_core_metrics, "core") < 0)
+		return vmb_error_set(err, VMB_ERR_FAIL, "the core metric table is inconsistent");
+	for (unsigned i = 0; i < o->nrunners; i++) {
+		const struct vmb_runner *r = o->runners[i];
+		struct vmb_option_value vals[VMB_MAX_LIST];
+		struct vmb_run_env env = vmb_cli_runner_env(o, r, vals);
+		env.agent = s->agent;
+		s->refused[i][0] = '\0';
+		if (r->configure && r->configure(&env, &s->config[i], s->refused[i],
+		                                 sizeof(s->refused[i]), err) < 0)
+			return -1;
+		/* a setting the runner cannot honour: an error if it was asked for
+		 * by name, else its cases are skipped, saying why */
+		if (s->refused[i][0] && o->runners_given)
+			return vmb_error_set(err, VMB_ERR_USAGE, "%s (runner %s)", s->refused[i],
+			                     r->name);
+		if (vmb_metrics_add(&s->metrics, r->metrics, r->name) < 0)
+			return vmb_error_set(
+			        err, VMB_ERR_FAIL,
+			        "runner %s declares a metric that clashes with another "
+			        "declaration of the same name",
+			        r->name);
+	}
+	return 0;
+}
+
+static void release_runners(struct run_state *s)
+{
+	for (unsigned i = 0; i < s->o->nrunners; i++)
+		if (s->config[i] && s->o->runners[i]->release_config)
+			s->o->runners[i]->release_config(s->config[i]);
+	memset(s->config, 0, sizeof(s->config));
 }
 
 int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 {
 	struct vmb_run_opts o;
 	struct run_state s = {.o = &o};
-	char reasons[VMB_MAX_LIST * 256];
 	int rc;
 
 	if (vmb_cli_parse_run(argc, argv, &o, err) < 0)
@@ -495,49 +453,32 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 		vmb_cli_run_usage(stdout);
 		return 0;
 	}
-	if (o.image && vmb_image_check(o.image, err) < 0)
-		return vmb_error_prefix(err, "--image");
-	s.ncases = vmb_plan(&o, &s.cases, reasons, err);
-	if (s.ncases < 0)
+	if (vmb_find_program("vmbench-agent", "VMBENCH_AGENT", "workloads", s.agent,
+	                     sizeof(s.agent), err) < 0)
 		return -1;
+	if (configure_runners(&s, err) < 0) {
+		release_runners(&s);
+		return -1;
+	}
+	s.ncases = vmb_plan(&o, &s.cases, err);
+	if (s.ncases < 0) {
+		release_runners(&s);
+		return -1;
+	}
+	for (int i = 0; i < s.ncases; i++) {
+		const char *why = s.refused[runner_index(&s, s.cases[i].runner)];
+		if (why[0] && !s.cases[i].skip_reason) {
+			snprintf(s.cases[i].why, sizeof(s.cases[i].why), "%s", why);
+			s.cases[i].skip_reason = s.cases[i].why;
+		}
+	}
 	for (int i = 0; i < s.ncases; i++)
 		if (!s.cases[i].skip_reason)
 			s.total += o.warmup + o.reps;
-	/* helpers a runner needs: missing ones fail that runner's cases, not the run */
-	struct vmb_error missing = {0};
-	if (find_program("vmbench-init", "VMBENCH_INIT", "runners", s.init, sizeof(s.init),
-	                 &missing) < 0)
-		s.init[0] = '\0';
-	if (find_program("vmbench-vmm", "VMBENCH_VMM", "runners", s.vmm, sizeof(s.vmm), &missing) <
-	    0)
-		s.vmm[0] = '\0';
-	if (find_program("vmbench-guest-init", "VMBENCH_GUEST_INIT", "runners", s.guest_init,
-	                 sizeof(s.guest_init), &missing) < 0)
-		s.guest_init[0] = '\0';
-	if (o.kernel) {
-		char msg[1024];
-		if (vmm_check_bzimage(o.kernel, NULL, 0, msg, sizeof(msg)) < 0) {
-			free(s.cases);
-			return vmb_error_set(err, VMB_ERR_USAGE, "--kernel %s", msg);
-		}
-	}
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	if (o.cpus > 0 && wants_runner(&o, "vm") && ceil(o.cpus) > (double)cores) {
-		free(s.cases);
-		return vmb_error_set(err, VMB_ERR_USAGE,
-		                     "--cpus %g: the VM runner takes 1 to %ld vCPUs on this host",
-		                     o.cpus, cores);
-	}
-	if (o.memory && o.memory < (64u << 20) && wants_runner(&o, "vm")) {
-		free(s.cases);
-		return vmb_error_set(err, VMB_ERR_USAGE,
-		                     "--memory: the VM runner needs at least 64M of guest RAM");
-	}
-	if (find_program("vmbench-agent", "VMBENCH_AGENT", "workloads", s.agent, sizeof(s.agent),
-	                 err) < 0 ||
-	    vmb_placement_choose(o.cores, &s.place, err) < 0 || make_out_dir(&s, err) < 0) {
+	if (vmb_placement_choose(o.cores, &s.place, err) < 0 || make_out_dir(&s, err) < 0) {
 		free(s.cases);
 		vmb_placement_release(&s.place);
+		release_runners(&s);
 		return -1;
 	}
 	vmb_signals_install();
@@ -581,6 +522,7 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	json_decref(s.root);
 	free(s.cases);
 	vmb_placement_release(&s.place);
+	release_runners(&s);
 	if (rc == 0 && s.failed_cases)
 		return vmb_error_set(err, VMB_ERR_FAIL, "%d case(s) failed; see the summary above",
 		                     s.failed_cases);

@@ -88,133 +88,6 @@ int vmb_results_validate(json_t *root, struct vmb_error *err)
 	return 0;
 }
 
-/* One derived figure of a sample; NAN where the sample does not have it. */
-struct metric {
-	const char *name;
-	const char *unit;
-	double (*get)(json_t *sample);
-};
-
-static double num_at(json_t *obj, const char *key)
-{
-	json_t *v = json_object_get(obj, key);
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-static double m_workload_wall(json_t *s)
-{
-	return num_at(json_object_get(s, "agent"), "wall_ns");
-}
-
-static double m_ops_rate(json_t *s)
-{
-	json_t *a = json_object_get(s, "agent");
-	double ops = num_at(a, "ops"), ns = num_at(a, "wall_ns");
-
-	return ops > 0 && ns > 0 ? ops / (ns / 1e9) : NAN;
-}
-
-static double m_bytes_rate(json_t *s)
-{
-	json_t *a = json_object_get(s, "agent");
-	double bytes = num_at(a, "bytes"), ns = num_at(a, "wall_ns");
-
-	return bytes > 0 && ns > 0 ? bytes / (ns / 1e9) : NAN;
-}
-
-static double m_launch_to_ready(json_t *s)
-{
-	json_t *p = json_object_get(s, "phases");
-
-	return num_at(p, "agent_ready") - num_at(p, "launch");
-}
-
-static double m_launch_to_exit(json_t *s)
-{
-	json_t *p = json_object_get(s, "phases");
-
-	return num_at(p, "exited") - num_at(p, "launch");
-}
-
-static double m_instance_total(json_t *s)
-{
-	return num_at(json_object_get(s, "phases"), "teardown_done");
-}
-
-static double m_host_cpu(json_t *s)
-{
-	json_t *r = json_object_get(json_object_get(s, "host"), "rusage");
-
-	return num_at(r, "user_ns") + num_at(r, "sys_ns");
-}
-
-static double m_host_maxrss(json_t *s)
-{
-	return num_at(json_object_get(json_object_get(s, "host"), "rusage"), "maxrss_kib");
-}
-
-static double m_runner_private(json_t *s)
-{
-	return num_at(json_object_get(s, "host"), "runner_private_kib");
-}
-
-static double m_cgroup_peak(json_t *s)
-{
-	return num_at(json_object_get(json_object_get(s, "host"), "cgroup"), "memory_peak_bytes") /
-	       1024;
-}
-
-/* What the instance's cgroup held at its peak beyond the agent's own
- * anonymous memory: page tables, kernel objects, the runner's processes,
- * and whatever file pages this instance was first to bring in. */
-static double m_cgroup_beyond_agent(json_t *s)
-{
-	return m_cgroup_peak(s) - num_at(json_object_get(s, "agent"), "rss_anon_kib");
-}
-
-static double phase_gap(json_t *s, const char *from, const char *to)
-{
-	json_t *p = json_object_get(s, "phases");
-
-	return num_at(p, to) - num_at(p, from);
-}
-
-/* VM runner: from the start signal to the first KVM_RUN (VM, memory, kernel
- * and initramfs, vCPUs), and the VMM process's own start before that. */
-static double m_launch_to_first_run(json_t *s)
-{
-	return phase_gap(s, "launch", "first_kvm_run");
-}
-
-static double m_vmm_exec(json_t *s)
-{
-	return phase_gap(s, "cgroup_created", "vmm_start");
-}
-
-static double m_vmm_beyond_guest(json_t *s)
-{
-	return num_at(json_object_get(json_object_get(s, "host"), "vmm"),
-	              "vmm_private_beyond_guest_kib");
-}
-
-static const struct metric metrics[] = {
-        {"workload_wall_ns", "ns", m_workload_wall},
-        {"ops_per_s", "ops/s", m_ops_rate},
-        {"bytes_per_s", "B/s", m_bytes_rate},
-        {"launch_to_ready_ns", "ns", m_launch_to_ready},
-        {"launch_to_exit_ns", "ns", m_launch_to_exit},
-        {"instance_total_ns", "ns", m_instance_total},
-        {"host_cpu_ns", "ns", m_host_cpu},
-        {"host_maxrss_kib", "KiB", m_host_maxrss},
-        {"runner_private_kib", "KiB", m_runner_private},
-        {"cgroup_memory_peak_kib", "KiB", m_cgroup_peak},
-        {"cgroup_beyond_agent_kib", "KiB", m_cgroup_beyond_agent},
-        {"launch_to_first_kvm_run_ns", "ns", m_launch_to_first_run},
-        {"vmm_process_start_ns", "ns", m_vmm_exec},
-        {"vmm_private_beyond_guest_kib", "KiB", m_vmm_beyond_guest},
-};
-
 static bool counts(json_t *s)
 {
 	const char *st = json_string_value(json_object_get(s, "status"));
@@ -234,7 +107,7 @@ static void add_summary(json_t *aggs, const char *name, const char *unit, const 
 	json_object_set_new(aggs, name, o);
 }
 
-void vmb_case_aggregate(json_t *c, uint64_t seed)
+void vmb_case_aggregate(json_t *c, const struct vmb_metric_list *metrics, uint64_t seed)
 {
 	json_t *samples = json_object_get(c, "samples");
 	size_t cap = json_array_size(samples) + 1, i;
@@ -245,15 +118,15 @@ void vmb_case_aggregate(json_t *c, uint64_t seed)
 		json_decref(aggs);
 		return;
 	}
-	for (size_t m = 0; m < VMB_ARRAY_SIZE(metrics); m++) {
+	for (unsigned m = 0; m < metrics->n; m++) {
 		size_t n = 0;
 		json_array_foreach(samples, i, s)
 		{
-			double x = counts(s) ? metrics[m].get(s) : NAN;
+			double x = counts(s) ? metrics->m[m]->get(s) : NAN;
 			if (isfinite(x))
 				v[n++] = x;
 		}
-		add_summary(aggs, metrics[m].name, metrics[m].unit, v, n, seed + m);
+		add_summary(aggs, metrics->m[m]->name, metrics->m[m]->unit, v, n, seed + m);
 	}
 	/* Every PAPI counter that produced a value somewhere. */
 	json_t *first = NULL;
@@ -271,7 +144,8 @@ void vmb_case_aggregate(json_t *c, uint64_t seed)
 		{
 			json_t *ctr = json_object_get(
 			        json_object_get(json_object_get(s, "agent"), "counters"), name);
-			double x = counts(s) ? num_at(ctr, "value") : NAN;
+			json_t *val = json_object_get(ctr, "value");
+			double x = counts(s) && json_is_number(val) ? json_number_value(val) : NAN;
 			if (isfinite(x))
 				v[n++] = x;
 		}
@@ -280,4 +154,73 @@ void vmb_case_aggregate(json_t *c, uint64_t seed)
 		add_summary(aggs, key, "count", v, n, seed);
 	}
 	json_object_set_new(c, "aggregates", aggs);
+}
+
+json_t *vmb_results_not_measured(json_t *cases)
+{
+	json_t *list = json_array(), *seen = json_object(), *c, *smp;
+	size_t i, j;
+
+	json_array_foreach(cases, i, c)
+	{
+		const char *reason = json_string_value(json_object_get(c, "reason"));
+		const char *st = json_string_value(json_object_get(c, "status"));
+		char what[128], key[700];
+		snprintf(what, sizeof(what), "runner %s",
+		         json_string_value(json_object_get(c, "runner")));
+		if (st && strcmp(st, "skipped") == 0 && reason) {
+			/* one entry per runner and reason, naming the workloads it hit */
+			snprintf(key, sizeof(key), "%s: %s", what, reason);
+			json_t *entry = json_object_get(seen, key);
+			if (!entry) {
+				entry = json_pack("{s:s, s:s, s:[]}", "what", what, "why", reason,
+				                  "workloads");
+				json_array_append_new(list, entry);
+				json_object_set(seen, key, entry);
+			}
+			json_array_append(json_object_get(entry, "workloads"),
+			                  json_object_get(c, "workload"));
+		}
+		json_array_foreach(json_object_get(c, "samples"), j, smp)
+		{
+			const char *name;
+			json_t *v;
+			json_object_foreach(
+			        json_object_get(json_object_get(smp, "agent"), "counters"), name, v)
+			{
+				const char *why =
+				        json_string_value(json_object_get(v, "unavailable"));
+				snprintf(what, sizeof(what), "counter %s", name);
+				if (why && !json_object_get(seen, what)) {
+					json_object_set_new(seen, what, json_true());
+					json_array_append_new(list, json_pack("{s:s, s:s}", "what",
+					                                      what, "why", why));
+				}
+			}
+		}
+	}
+	json_decref(seen);
+	return list;
+}
+
+const char *vmb_results_reference_checksum(json_t *cases, const char *workload)
+{
+	size_t i, j;
+	json_t *c, *smp;
+
+	json_array_foreach(cases, i, c)
+	{
+		const char *w = json_string_value(json_object_get(c, "workload"));
+		if (!w || strcmp(w, workload) != 0)
+			continue;
+		json_array_foreach(json_object_get(c, "samples"), j, smp)
+		{
+			const char *sum = json_string_value(
+			        json_object_get(json_object_get(smp, "agent"), "checksum"));
+			const char *st = json_string_value(json_object_get(smp, "status"));
+			if (sum && st && strcmp(st, "ok") == 0)
+				return sum;
+		}
+	}
+	return NULL;
 }

@@ -1,4 +1,5 @@
-/* summary.c: the table `vmbench run` prints at the end, from the results tree alone. */
+/* summary.c: the table `vmbench run` prints at the end, from the results tree alone: the
+ * baseline runner, each case's headline figure and its direction all come from the tree. */
 #include <math.h>
 #include <string.h>
 
@@ -15,23 +16,45 @@ static double agg(json_t *c, const char *metric, const char *field)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static json_t *native_case(json_t *cases, const char *workload)
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* The case of `workload` on `runner`, or NULL. */
+static json_t *find_case(json_t *cases, const char *workload, const char *runner)
 {
 	size_t i;
 	json_t *c;
 
 	json_array_foreach(cases, i, c)
 	{
-		if (strcmp(json_string_value(json_object_get(c, "workload")), workload) == 0 &&
-		    strcmp(json_string_value(json_object_get(c, "runner")), "native") == 0)
+		const char *w = str(c, "workload"), *r = str(c, "runner");
+		if (w && r && strcmp(w, workload) == 0 && strcmp(r, runner) == 0)
 			return c;
 	}
 	return NULL;
 }
 
+/* How many times the baseline's cost this case's headline is: >1 is worse,
+ * whichever way the figure improves. NAN without both medians. */
+static double cost_ratio(json_t *root, json_t *c, json_t *base, const char *headline)
+{
+	json_t *decl = json_object_get(json_object_get(root, "metrics"), headline);
+	const char *better = str(decl, "better");
+	double mine = agg(c, headline, "median"),
+	       theirs = base ? agg(base, headline, "median") : NAN;
+
+	if (!isfinite(mine) || !isfinite(theirs) || mine <= 0 || theirs <= 0)
+		return NAN;
+	return better && strcmp(better, "higher") == 0 ? theirs / mine : mine / theirs;
+}
+
 void vmb_print_summary(FILE *f, json_t *root)
 {
 	json_t *cases = json_object_get(root, "cases"), *c;
+	const char *baseline = str(json_object_get(root, "config"), "baseline");
+	char head[32];
 	size_t i;
 
 	if (json_is_true(json_object_get(
@@ -39,33 +62,28 @@ void vmb_print_summary(FILE *f, json_t *root)
 		fprintf(f,
 		        "NOTE: this host is an emulator's guest (QEMU TCG): every figure below is "
 		        "emulated,\nfunctional evidence only, not a performance measurement.\n");
+	snprintf(head, sizeof(head), "x %.20s", baseline ? baseline : "baseline");
 	fprintf(f, "%-11s %-10s %-8s %29s %11s %13s %9s\n", "workload", "runner", "status",
-	        "median time [95% CI] (s)", "ops/s", "launch>ready", "x native");
+	        "median time [95% CI] (s)", "ops/s", "launch>ready", head);
 	json_array_foreach(cases, i, c)
 	{
-		const char *w = json_string_value(json_object_get(c, "workload"));
-		const char *r = json_string_value(json_object_get(c, "runner"));
-		const char *st = json_string_value(json_object_get(c, "status"));
-		const char *why = json_string_value(json_object_get(c, "reason"));
+		const char *w = str(c, "workload"), *r = str(c, "runner"), *st = str(c, "status");
+		const char *why = str(c, "reason"), *headline = str(c, "headline");
 		double med = agg(c, "workload_wall_ns", "median");
 
 		if (!isfinite(med)) {
 			fprintf(f, "%-11s %-10s %-8s %s\n", w, r, st, why ? why : "no samples");
 			continue;
 		}
-		char ci[64], ratio[32] = "-";
+		char ci[64], ratio[32] = "-", ops[32] = "-";
 		snprintf(ci, sizeof(ci), "%.4f [%.4f, %.4f]", med / 1e9,
 		         agg(c, "workload_wall_ns", "lo") / 1e9,
 		         agg(c, "workload_wall_ns", "hi") / 1e9);
-		/* start-up cases compare launch-to-ready; the rest, workload time */
-		const char *suite = json_string_value(json_object_get(c, "suite"));
-		const char *basis = suite && strcmp(suite, "startup") == 0 ? "launch_to_ready_ns"
-		                                                           : "workload_wall_ns";
-		json_t *nat = native_case(cases, w);
-		double nmed = nat ? agg(nat, basis, "median") : NAN;
-		if (isfinite(nmed) && nmed > 0)
-			snprintf(ratio, sizeof(ratio), "%.3f", agg(c, basis, "median") / nmed);
-		char ops[32] = "-";
+		/* the case's own headline figure against the baseline runner's */
+		json_t *base = baseline ? find_case(cases, w, baseline) : NULL;
+		double x = headline ? cost_ratio(root, c, base, headline) : NAN;
+		if (isfinite(x))
+			snprintf(ratio, sizeof(ratio), "%.3f", x);
 		double rate = agg(c, "ops_per_s", "median");
 		if (isfinite(rate))
 			snprintf(ops, sizeof(ops), "%.3g", rate);
@@ -74,4 +92,10 @@ void vmb_print_summary(FILE *f, json_t *root)
 		if (why)
 			fprintf(f, "%-11s %-10s %-8s %s\n", "", "", "", why);
 	}
+	if (baseline)
+		fprintf(f,
+		        "(x %s: each case's headline figure (its \"headline\" in results.json) as "
+		        "a\n"
+		        "multiple of the %s runner's; above 1 costs more)\n",
+		        baseline, baseline);
 }

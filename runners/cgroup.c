@@ -1,5 +1,6 @@
-/* cgroup.c: per-instance cgroups through libcgroup, v2 or v1, with counters read back
- * under one set of names whatever the version. */
+/* cgroup.c: per-instance cgroups through libcgroup: made, limited, read under one set of
+ * names and removed, the same way for v1 and v2; what differs is a layout's ops table
+ * (cgroup_v1.c, cgroup_v2.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <libcgroup.h>
@@ -9,20 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "runners/cgroup_layout.h"
 #include "vmbench/cgroup.h"
-#include "vmbench/host.h"
+#include "vmbench/proc.h"
 #include "vmbench/util.h"
-
-#define MAX_CTRL 8
-
-struct vmb_cgroup {
-	char name[128];
-	bool v2;
-	struct cgroup *cg;
-	const char *ctrl[MAX_CTRL];
-	unsigned nctrl;
-	json_t *limits;
-};
 
 static int lib_init(struct vmb_error *err)
 {
@@ -36,45 +27,21 @@ static int lib_init(struct vmb_error *err)
 	return 0;
 }
 
-/* Controllers this host offers among those vmbench uses. */
+/* The layout's controllers that this host offers. */
 static void pick_controllers(struct vmb_cgroup *c)
 {
-	static const char *const v1[] = {"cpu", "cpuacct", "memory", "pids", "blkio", "cpuset"};
-	static const char *const v2[] = {"cpu", "memory", "pids", "io", "cpuset"};
-	const char *const *want = c->v2 ? v2 : v1;
-	size_t n = c->v2 ? VMB_ARRAY_SIZE(v2) : VMB_ARRAY_SIZE(v1);
-	char have[512] = "", line[128];
-	FILE *f;
+	char have[512], pat[40];
 
-	if (c->v2) {
-		f = fopen("/sys/fs/cgroup/cgroup.controllers", "r");
-		if (f && !fgets(have, sizeof(have), f))
-			have[0] = '\0';
-	} else {
-		f = fopen("/proc/cgroups", "r");
-		while (f && fgets(line, sizeof(line), f)) {
-			char name[64];
-			int hier, num, enabled;
-			if (sscanf(line, "%63s %d %d %d", name, &hier, &num, &enabled) == 4 &&
-			    hier != 0 && enabled) {
-				strcat(have, " ");
-				strcat(have, name);
-			}
-		}
-	}
-	if (f)
-		fclose(f);
-	strcat(have, " ");
-	for (size_t i = 0; i < n; i++) {
-		char pat[40];
-		snprintf(pat, sizeof(pat), "%s ", want[i]);
-		char *hit = strstr(have, pat);
-		if (hit && (hit == have || hit[-1] == ' ' || hit[-1] == '\n'))
-			c->ctrl[c->nctrl++] = want[i];
+	c->layout->offered(have, sizeof(have));
+	for (unsigned i = 0; i < c->layout->ncontrollers && c->nctrl < CG_MAX_CTRL; i++) {
+		/* " name " matches whole names only */
+		snprintf(pat, sizeof(pat), " %s ", c->layout->controllers[i]);
+		if (strstr(have, pat))
+			c->ctrl[c->nctrl++] = c->layout->controllers[i];
 	}
 }
 
-static bool has_ctrl(const struct vmb_cgroup *c, const char *name)
+bool cg_has_ctrl(const struct vmb_cgroup *c, const char *name)
 {
 	for (unsigned i = 0; i < c->nctrl; i++)
 		if (strcmp(c->ctrl[i], name) == 0)
@@ -82,7 +49,7 @@ static bool has_ctrl(const struct vmb_cgroup *c, const char *name)
 	return false;
 }
 
-static void cpuset_string(const cpu_set_t *set, char *buf, size_t len)
+void cg_cpuset_string(const cpu_set_t *set, char *buf, size_t len)
 {
 	size_t used = 0;
 
@@ -93,8 +60,8 @@ static void cpuset_string(const cpu_set_t *set, char *buf, size_t len)
 			                         i);
 }
 
-static int set_value(struct vmb_cgroup *c, const char *ctrl, const char *key, const char *val,
-                     struct vmb_error *err)
+int cg_set(struct vmb_cgroup *c, const char *ctrl, const char *key, const char *val,
+           struct vmb_error *err)
 {
 	struct cgroup_controller *cc = cgroup_get_controller(c->cg, ctrl);
 	int rc = cc ? cgroup_add_value_string(cc, key, val) : ECGINVAL;
@@ -103,57 +70,6 @@ static int set_value(struct vmb_cgroup *c, const char *ctrl, const char *key, co
 		return vmb_error_set(err, VMB_ERR_FAIL, "libcgroup: %s=%s: %s", key, val,
 		                     cgroup_strerror(rc));
 	json_object_set_new(c->limits, key, json_string(val));
-	return 0;
-}
-
-static int apply_limits(struct vmb_cgroup *c, const struct vmb_cgroup_limits *lim,
-                        struct vmb_error *err)
-{
-	char buf[256];
-
-	if (lim->memory_bytes) {
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)lim->memory_bytes);
-		if (!has_ctrl(c, "memory"))
-			return vmb_error_set(err, VMB_ERR_FAIL,
-			                     "--memory needs the memory controller, which this "
-			                     "host's cgroups lack");
-		if (set_value(c, "memory", c->v2 ? "memory.max" : "memory.limit_in_bytes", buf,
-		              err) < 0)
-			return -1;
-	}
-	if (lim->cpus > 0) {
-		long quota = (long)(lim->cpus * 100000);
-		if (!has_ctrl(c, "cpu"))
-			return vmb_error_set(err, VMB_ERR_FAIL, "--cpus needs the cpu controller");
-		if (c->v2) {
-			snprintf(buf, sizeof(buf), "%ld 100000", quota);
-			if (set_value(c, "cpu", "cpu.max", buf, err) < 0)
-				return -1;
-		} else {
-			snprintf(buf, sizeof(buf), "%ld", quota);
-			if (set_value(c, "cpu", "cpu.cfs_period_us", "100000", err) < 0 ||
-			    set_value(c, "cpu", "cpu.cfs_quota_us", buf, err) < 0)
-				return -1;
-		}
-	}
-	if (lim->cpuset && has_ctrl(c, "cpuset")) {
-		cpuset_string(lim->cpuset, buf, sizeof(buf));
-		if (set_value(c, "cpuset", "cpuset.cpus", buf, err) < 0)
-			return -1;
-		if (!c->v2) {
-			/* v1 refuses tasks until both cpus and mems are set */
-			char mems[64] = "0";
-			FILE *f = fopen("/sys/fs/cgroup/cpuset/cpuset.mems", "r");
-			if (f) {
-				if (!fgets(mems, sizeof(mems), f))
-					snprintf(mems, sizeof(mems), "0");
-				fclose(f);
-			}
-			mems[strcspn(mems, "\n")] = '\0';
-			if (set_value(c, "cpuset", "cpuset.mems", mems, err) < 0)
-				return -1;
-		}
-	}
 	return 0;
 }
 
@@ -171,7 +87,7 @@ int vmb_cgroup_create(const char *name, const struct vmb_cgroup_limits *lim,
 	if (!c)
 		return vmb_error_sys(err, ENOMEM, "cgroup");
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->v2 = strcmp(mode, "v2") == 0;
+	c->layout = strcmp(mode, "v2") == 0 ? &vmb_cg_v2 : &vmb_cg_v1;
 	c->limits = json_object();
 	pick_controllers(c);
 	c->cg = cgroup_new_cgroup(name);
@@ -185,7 +101,18 @@ int vmb_cgroup_create(const char *name, const struct vmb_cgroup_limits *lim,
 			              c->ctrl[i]);
 			goto fail;
 		}
-	if (apply_limits(c, lim, err) < 0)
+	if (lim->memory_bytes && !cg_has_ctrl(c, "memory")) {
+		vmb_error_set(err, VMB_ERR_FAIL,
+		              "--memory needs the memory controller, which this host's cgroups "
+		              "lack");
+		goto fail;
+	}
+	if (lim->cpus > 0 && !cg_has_ctrl(c, "cpu")) {
+		vmb_error_set(err, VMB_ERR_FAIL, "--cpus needs the cpu controller");
+		goto fail;
+	}
+	c->memory_limit = lim->memory_bytes;
+	if (c->layout->limit(c, lim, err) < 0)
 		goto fail;
 	int rc = cgroup_create_cgroup(c->cg, 0);
 	if (rc != 0) {
@@ -215,7 +142,7 @@ int vmb_cgroup_attach(struct vmb_cgroup *c, pid_t pid, struct vmb_error *err)
 }
 
 /* A value read fresh through libcgroup, or NULL (caller frees). */
-static char *get(struct cgroup *fresh, const char *ctrl, const char *key)
+char *cg_get(struct cgroup *fresh, const char *ctrl, const char *key)
 {
 	struct cgroup_controller *cc = cgroup_get_controller(fresh, ctrl);
 	char *v = NULL;
@@ -226,7 +153,7 @@ static char *get(struct cgroup *fresh, const char *ctrl, const char *key)
 }
 
 /* The number after `key` in a "key value" list (cpu.stat, memory.events, ...). */
-static bool field(const char *text, const char *key, long long *out)
+bool vmb_cgroup_field(const char *text, const char *key, long long *out)
 {
 	size_t len = strlen(key);
 
@@ -237,7 +164,7 @@ static bool field(const char *text, const char *key, long long *out)
 }
 
 /* Sums "k=v" fields over every device line of v2 io.stat. */
-static long long io_sum(const char *text, const char *key)
+long long vmb_cgroup_io_sum(const char *text, const char *key)
 {
 	long long sum = 0, v;
 	char pat[32];
@@ -250,22 +177,21 @@ static long long io_sum(const char *text, const char *key)
 }
 
 /* Sums the "Read" or "Write" lines of v1 blkio.throttle.* files. */
-static long long blkio_sum(const char *text, const char *op)
+long long vmb_cgroup_blkio_sum(const char *text, const char *op)
 {
 	long long sum = 0, v;
-	char dev[32], what[16];
+	char line[128], dev[32], what[16];
 
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (sscanf(p, "%31s %15s %lld", dev, what, &v) == 3 && strcmp(what, op) == 0)
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		/* one line at a time: a short line must not borrow from the next */
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+		if (sscanf(line, "%31s %15s %lld", dev, what, &v) == 3 && strcmp(what, op) == 0)
 			sum += v;
+	}
 	return sum;
 }
 
-struct reading {
-	json_t *out, *missing;
-};
-
-static void put(struct reading *r, const char *name, bool ok, long long v, const char *why)
+void cg_put(struct cg_reading *r, const char *name, bool ok, long long v, const char *why)
 {
 	if (ok)
 		json_object_set_new(r->out, name, json_integer(v));
@@ -273,85 +199,21 @@ static void put(struct reading *r, const char *name, bool ok, long long v, const
 		json_object_set_new(r->missing, name, json_string(why));
 }
 
-static void read_v1(struct cgroup *f, struct reading *r)
-{
-	vmb_autofree char *usage = get(f, "cpuacct", "cpuacct.usage");
-	vmb_autofree char *stat = get(f, "cpuacct", "cpuacct.stat");
-	vmb_autofree char *peak = get(f, "memory", "memory.max_usage_in_bytes");
-	vmb_autofree char *cur = get(f, "memory", "memory.usage_in_bytes");
-	vmb_autofree char *oom = get(f, "memory", "memory.oom_control");
-	vmb_autofree char *bytes = get(f, "blkio", "blkio.throttle.io_service_bytes");
-	vmb_autofree char *ios = get(f, "blkio", "blkio.throttle.io_serviced");
-	vmb_autofree char *pids = get(f, "pids", "pids.current");
-	vmb_autofree char *ppeak = get(f, "pids", "pids.peak");
-	long long user = 0, sys = 0, kills = 0;
-	long hz = sysconf(_SC_CLK_TCK);
-
-	put(r, "cpu_usage_ns", usage, usage ? atoll(usage) : 0, "cpuacct.usage unreadable");
-	/* cpuacct.stat counts USER_HZ ticks: coarse, but split user and system */
-	bool split = stat && field(stat, "user", &user) && field(stat, "system", &sys);
-	put(r, "cpu_user_ns", split, user * (1000000000 / hz), "cpuacct.stat unreadable");
-	put(r, "cpu_system_ns", split, sys * (1000000000 / hz), "cpuacct.stat unreadable");
-	put(r, "memory_peak_bytes", peak, peak ? atoll(peak) : 0, "memory controller missing");
-	put(r, "memory_current_bytes", cur, cur ? atoll(cur) : 0, "memory controller missing");
-	bool has_kills = oom && field(oom, "oom_kill", &kills);
-	put(r, "oom_kills", has_kills, kills, "memory.oom_control has no oom_kill count");
-	put(r, "io_read_bytes", bytes, bytes ? blkio_sum(bytes, "Read") : 0, "blkio missing");
-	put(r, "io_write_bytes", bytes, bytes ? blkio_sum(bytes, "Write") : 0, "blkio missing");
-	put(r, "io_read_ops", ios, ios ? blkio_sum(ios, "Read") : 0, "blkio missing");
-	put(r, "io_write_ops", ios, ios ? blkio_sum(ios, "Write") : 0, "blkio missing");
-	put(r, "pids_current", pids, pids ? atoll(pids) : 0, "pids controller missing");
-	put(r, "pids_peak", ppeak, ppeak ? atoll(ppeak) : 0,
-	    "pids.peak not offered by this kernel");
-}
-
-static void read_v2(struct cgroup *f, struct reading *r)
-{
-	vmb_autofree char *cpu = get(f, "cpu", "cpu.stat");
-	vmb_autofree char *peak = get(f, "memory", "memory.peak");
-	vmb_autofree char *cur = get(f, "memory", "memory.current");
-	vmb_autofree char *ev = get(f, "memory", "memory.events");
-	vmb_autofree char *io = get(f, "io", "io.stat");
-	vmb_autofree char *pids = get(f, "pids", "pids.current");
-	vmb_autofree char *ppeak = get(f, "pids", "pids.peak");
-	long long usage = 0, user = 0, sys = 0, kills = 0;
-
-	/* (each field is parsed before its value is used: argument order is unspecified) */
-	bool has_usage = cpu && field(cpu, "usage_usec", &usage);
-	bool has_user = cpu && field(cpu, "user_usec", &user);
-	bool has_sys = cpu && field(cpu, "system_usec", &sys);
-	bool has_kills = ev && field(ev, "oom_kill", &kills);
-	put(r, "cpu_usage_ns", has_usage, usage * 1000, "cpu.stat unreadable");
-	put(r, "cpu_user_ns", has_user, user * 1000, "cpu.stat unreadable");
-	put(r, "cpu_system_ns", has_sys, sys * 1000, "cpu.stat unreadable");
-	put(r, "memory_peak_bytes", peak, peak ? atoll(peak) : 0,
-	    "memory.peak not offered by this kernel (needs 5.19)");
-	put(r, "memory_current_bytes", cur, cur ? atoll(cur) : 0, "memory controller missing");
-	put(r, "oom_kills", has_kills, kills, "memory.events unreadable");
-	/* io.stat is empty until the instance does block I/O: that is a real 0 */
-	put(r, "io_read_bytes", io, io ? io_sum(io, "rbytes") : 0, "io controller missing");
-	put(r, "io_write_bytes", io, io ? io_sum(io, "wbytes") : 0, "io controller missing");
-	put(r, "io_read_ops", io, io ? io_sum(io, "rios") : 0, "io controller missing");
-	put(r, "io_write_ops", io, io ? io_sum(io, "wios") : 0, "io controller missing");
-	put(r, "pids_current", pids, pids ? atoll(pids) : 0, "pids controller missing");
-	put(r, "pids_peak", ppeak, ppeak ? atoll(ppeak) : 0,
-	    "pids.peak not offered by this kernel");
-}
-
 json_t *vmb_cgroup_read(struct vmb_cgroup *c)
 {
-	struct reading r = {json_object(), json_object()};
+	struct cg_reading r = {json_object(), json_object()};
 	struct cgroup *fresh = cgroup_new_cgroup(c->name);
 
-	json_object_set_new(r.out, "version", json_string(c->v2 ? "v2" : "v1"));
+	json_object_set_new(r.out, "version", json_string(c->layout->version));
 	json_object_set_new(r.out, "name", json_string(c->name));
 	json_object_set(r.out, "limits", c->limits);
+	if (c->memory_limit)
+		json_object_set_new(r.out, "memory_limit_bytes",
+		                    json_integer((json_int_t)c->memory_limit));
 	if (!fresh || cgroup_get_cgroup(fresh) != 0) {
 		json_object_set_new(r.missing, "all", json_string("cgroup_get_cgroup failed"));
-	} else if (c->v2) {
-		read_v2(fresh, &r);
 	} else {
-		read_v1(fresh, &r);
+		c->layout->read(fresh, &r);
 	}
 	if (fresh)
 		cgroup_free(&fresh);
@@ -361,21 +223,12 @@ json_t *vmb_cgroup_read(struct vmb_cgroup *c)
 	return r.out;
 }
 
-long long vmb_cgroup_oom_kills(struct vmb_cgroup *c)
-{
-	json_t *j = vmb_cgroup_read(c);
-	long long n = json_integer_value(json_object_get(j, "oom_kills"));
-
-	json_decref(j);
-	return n;
-}
-
 /* Every directory of this cgroup, one per hierarchy (one in v2). */
 static unsigned dirs_of(const struct vmb_cgroup *c, char paths[][300])
 {
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < c->nctrl && n < MAX_CTRL; i++) {
+	for (unsigned i = 0; i < c->nctrl && n < CG_MAX_CTRL; i++) {
 		char *mnt = NULL;
 		if (cgroup_get_subsys_mount_point(c->ctrl[i], &mnt) != 0 || !mnt)
 			continue;
@@ -409,7 +262,7 @@ static int kill_members(const char *dir)
 
 int vmb_cgroup_destroy(struct vmb_cgroup *c, struct vmb_error *err)
 {
-	char paths[MAX_CTRL][300];
+	char paths[CG_MAX_CTRL][300];
 	int rc = 0;
 
 	if (!c)

@@ -1,4 +1,4 @@
-/* common.c: what the process-based runners share: agent argv, child set-up, waiting. */
+/* common.c: what the process-based runners share: agent argv, spawning, waiting. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runners/common.h"
+#include "vmbench/spawn.h"
 #include "vmbench/util.h"
 
 char **vmb_agent_argv(const struct vmb_launch *spec, const char *fd_arg, const char *dir_arg)
@@ -28,25 +29,6 @@ char **vmb_agent_argv(const struct vmb_launch *spec, const char *fd_arg, const c
 		argv[n + 4] = (char *)dir_arg;
 	}
 	return argv;
-}
-
-void vmb_child_common(const struct vmb_launch *spec, int logfd)
-{
-	sigset_t none;
-	int nullfd;
-
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		_exit(127);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	if (spec->cpus && sched_setaffinity(0, sizeof(*spec->cpus), spec->cpus) < 0) {
-		dprintf(logfd, "vmbench: sched_setaffinity failed\n");
-		_exit(127);
-	}
-	nullfd = open("/dev/null", O_RDONLY);
-	if (nullfd < 0 || dup2(nullfd, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
-		_exit(127);
 }
 
 int vmb_wait_agent_process(struct vmb_instance *inst, struct vmb_error *err)
@@ -96,25 +78,20 @@ int vmb_spawn_agent(struct vmb_instance *inst, char *const *prefix, struct vmb_e
 		close(logfd);
 		return vmb_error_sys(err, errno, "pipe");
 	}
+	struct vmb_spawn sp = {.argv = argv,
+	                       .fds = {chan[1]},
+	                       .nfds = 1,
+	                       .log_fd = logfd,
+	                       .cpus = inst->spec->cpus};
 	vmb_instance_phase(inst, "launch");
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* Between fork and exec: the one place that may die on the spot. */
-		vmb_child_common(inst->spec, logfd);
-		if (dup2(chan[1], 3) < 0)
-			_exit(127);
-		execv(argv[0], argv);
-		dprintf(2, "vmbench: exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	int saved = errno;
+	int rc = vmb_spawn(&sp, &inst->pid, err);
 	close(chan[1]);
 	close(logfd);
-	if (pid < 0) {
+	if (rc < 0) {
+		inst->pid = -1;
 		close(chan[0]);
-		return vmb_error_sys(err, saved, "fork");
+		return -1;
 	}
-	inst->pid = pid;
 	inst->chan_fd = chan[0];
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* common.h: helpers the process-based runners share (native, container). */
+/* common.h: helpers the process-based runners share (native, unshare, container, vm). */
 #pragma once
 
 #include "vmbench/runner.h"
@@ -7,11 +7,6 @@
  * "--fd" fd_arg, and "--dir" dir_arg unless dir_arg is NULL. The array is
  * malloc'd; the strings are borrowed (free the array alone). */
 char **vmb_agent_argv(const struct vmb_launch *spec, const char *fd_arg, const char *dir_arg);
-
-/* In a freshly forked child: kills it with its parent, restores the signal
- * mask, pins it to spec->cpus, sends stdout and stderr to logfd and stdin to
- * /dev/null. Exits the child with 127 on failure. */
-void vmb_child_common(const struct vmb_launch *spec, int logfd);
 
 /* Forks and execs the agent with its results channel on fd 3, pinned, stderr
  * to spec->log_path; with `prefix` (NULL-terminated, prefix[0] a path), runs

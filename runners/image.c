@@ -1,60 +1,27 @@
-/* image.c: the agent's root file system (agent, library closure, /etc files, mount points),
- * cached by a key over its inputs. */
+/* image.c: the agent's root file system (agent, library closure, the loader's configuration
+ * and cache, /etc files, mount points), cached by a key over its inputs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "vmbench/cache.h"
+#include "vmbench/elf.h"
 #include "vmbench/image.h"
+#include "vmbench/probe.h"
+#include "vmbench/spawn.h"
 #include "vmbench/util.h"
 
+/* Bumped whenever what build() puts in an image changes, so that no image
+ * of an older layout is taken from the cache. 2: etc/ld.so.conf and cache. */
+#define IMAGE_LAYOUT "vmbench-image-2"
+
 const char *const vmb_image_dirs[] = {"proc", "dev", "tmp", "data", "sys", "etc", NULL};
-
-void vmb_strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
-/* FNV-1a, enough to tell inputs apart for a cache key. */
-uint64_t vmb_fnv(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ b[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-int vmb_hash_file(uint64_t *h, const char *path, struct vmb_error *err)
-{
-	char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return vmb_error_sys(err, errno, "open %s", path);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		*h = vmb_fnv(*h, buf, (size_t)n);
-	close(fd);
-	return n < 0 ? vmb_error_sys(err, errno, "read %s", path) : 0;
-}
-
-int vmb_hash_identity(uint64_t *h, const char *path, struct vmb_error *err)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return vmb_error_sys(err, errno, "stat %s", path);
-	*h = vmb_fnv(*h, path, strlen(path));
-	*h = vmb_fnv(*h, &st.st_size, sizeof(st.st_size));
-	*h = vmb_fnv(*h, &st.st_mtim, sizeof(st.st_mtim));
-	return 0;
-}
 
 static int copy_file(const char *from, const char *to, mode_t mode, struct vmb_error *err)
 {
@@ -110,7 +77,106 @@ static int place(const char *root, const char *abs, const char *dest, mode_t mod
 	return copy_file(abs, path, mode, err);
 }
 
-static int build(const char *dir, const char *agent, char **libs, struct vmb_error *err)
+/* Fails naming the first library of the closure that lies where the container
+ * and the guest mount file systems of their own over the image (proc, sys,
+ * dev and tmp, data for the volume): there the loader could never see it. */
+static int check_visible(char **libs, struct vmb_error *err)
+{
+	static const char *const covered[] = {"/proc/", "/sys/", "/dev/", "/tmp/", "/data/"};
+
+	for (char **l = libs; *l; l++)
+		for (size_t i = 0; i < VMB_ARRAY_SIZE(covered); i++)
+			if (strncmp(*l, covered[i], strlen(covered[i])) == 0)
+				return vmb_error_set(
+				        err, VMB_ERR_FAIL,
+				        "the agent's library %s lies under %.*s, which the "
+				        "container and the guest mount over: install it "
+				        "elsewhere",
+				        *l, (int)strlen(covered[i]) - 1, covered[i]);
+	return 0;
+}
+
+/* The directories of the closure's libraries, one a line, in closure order:
+ * the image's etc/ld.so.conf. The interpreter's own directory is named too
+ * (harmless: it holds nothing else). malloc'd, or NULL for no memory. */
+static char *loader_conf(char **libs)
+{
+	size_t cap = 1, len = 0;
+	char *text = calloc(1, cap);
+
+	for (char **l = libs; text && *l; l++) {
+		const char *slash = strrchr(*l, '/');
+		size_t dlen = slash && slash != *l ? (size_t)(slash - *l) : 1;
+		bool seen = false;
+		/* a directory already listed appears as a whole line */
+		for (const char *p = text; *p && !seen; p += strcspn(p, "\n") + 1)
+			seen = strcspn(p, "\n") == dlen && strncmp(p, *l, dlen) == 0;
+		if (seen)
+			continue;
+		char *nt = realloc(text, cap + dlen + 1);
+		if (!nt) {
+			free(text);
+			return NULL;
+		}
+		text = nt;
+		cap += dlen + 1;
+		memcpy(text + len, *l, dlen);
+		len += dlen;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	return text;
+}
+
+/* Builds dir/etc/ld.so.cache from dir/etc/ld.so.conf, as if dir were /: the
+ * loader inside the container or the guest starts with a clean environment,
+ * so its cache is what finds a library outside its own directories. -r
+ * takes every path inside dir (no root needed: where chroot is refused,
+ * ldconfig prefixes the paths itself); -X leaves the library links as the
+ * closure made them. */
+static int run_ldconfig(const char *dir, struct vmb_error *err)
+{
+	char ldconfig[PATH_MAX], msg[512] = "";
+	int log = memfd_create("vmbench-ldconfig", MFD_CLOEXEC), status = 0;
+	pid_t pid;
+
+	if (log < 0)
+		return vmb_error_sys(err, errno, "memfd_create");
+	if (vmb_ldconfig_path(ldconfig, sizeof(ldconfig)) < 0) {
+		vmb_error_set(err, VMB_ERR_FAIL, "no ldconfig: %s", VMB_LDCONFIG_HINT);
+		close(log);
+		return -1;
+	}
+	struct vmb_spawn sp = {
+	        .argv = (char *[]){ldconfig, "-X", "-r", (char *)dir, NULL},
+	        .envp = (char *[]){"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL},
+	        .log_fd = log,
+	};
+	if (vmb_spawn(&sp, &pid, err) < 0) {
+		close(log);
+		return vmb_error_prefix(err, "%s", ldconfig);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	ssize_t n = pread(log, msg, sizeof(msg) - 1, 0);
+	close(log);
+	msg[n > 0 ? n : 0] = '\0';
+	msg[strcspn(msg, "\n")] = '\0'; /* its first complaint says enough */
+	if (WIFSIGNALED(status))
+		return vmb_error_set(err, VMB_ERR_FAIL, "%s -r %s: killed by signal %d", ldconfig,
+		                     dir, WTERMSIG(status));
+	if (WEXITSTATUS(status) != 0)
+		return vmb_error_set(err, VMB_ERR_FAIL, "%s -r %s: exit status %d: %s", ldconfig,
+		                     dir, WEXITSTATUS(status), msg[0] ? msg : "no message");
+	char cache[PATH_MAX];
+	snprintf(cache, sizeof(cache), "%s/etc/ld.so.cache", dir);
+	if (access(cache, R_OK) < 0)
+		return vmb_error_sys(err, errno, "%s -r %s wrote no %s", ldconfig, dir, cache);
+	return 0;
+}
+
+static int build(const char *dir, const char *agent, char **libs, const char *conf,
+                 struct vmb_error *err)
 {
 	char path[PATH_MAX];
 
@@ -129,21 +195,10 @@ static int build(const char *dir, const char *agent, char **libs, struct vmb_err
 			return -1;
 	if (write_text(dir, "etc/passwd", "root:x:0:0:root:/:/nonexistent\n", err) < 0 ||
 	    write_text(dir, "etc/group", "root:x:0:\n", err) < 0 ||
-	    write_text(dir, "etc/hosts", "127.0.0.1 localhost\n", err) < 0)
+	    write_text(dir, "etc/hosts", "127.0.0.1 localhost\n", err) < 0 ||
+	    write_text(dir, "etc/ld.so.conf", conf, err) < 0)
 		return -1;
-	return 0;
-}
-
-void vmb_cache_root(char *buf, size_t len)
-{
-	const char *env = getenv("VMBENCH_CACHE"), *home = getenv("HOME");
-
-	if (env && *env)
-		snprintf(buf, len, "%s", env);
-	else if (geteuid() == 0 || !home)
-		snprintf(buf, len, "/var/cache/vmbench");
-	else
-		snprintf(buf, len, "%s/.cache/vmbench", home);
+	return run_ldconfig(dir, err);
 }
 
 static int image_build_or_find(const char *agent, char *out, size_t len, struct vmb_error *err);
@@ -183,11 +238,23 @@ int vmb_image_ensure(const char *agent, char *out, size_t len, struct vmb_error 
 static int image_build_or_find(const char *agent, char *out, size_t len, struct vmb_error *err)
 {
 	char root[PATH_MAX - 128], tmp[PATH_MAX];
-	uint64_t key = 0xcbf29ce484222325ULL;
-	char **libs = vmb_image_closure(agent, err);
+	uint64_t key = vmb_fnv(VMB_FNV_BASIS, IMAGE_LAYOUT, sizeof(IMAGE_LAYOUT));
+	char **libs = vmb_elf_closure(agent, err);
 
 	if (!libs)
 		return -1;
+	if (check_visible(libs, err) < 0) {
+		vmb_strv_free(libs);
+		return vmb_error_prefix(err, "building the agent image");
+	}
+	vmb_autofree char *conf = loader_conf(libs);
+	if (!conf) {
+		vmb_strv_free(libs);
+		return vmb_error_sys(err, ENOMEM, "building the agent image");
+	}
+	/* the paths are in the key already; the directory list is the one
+	 * derived input, and keying it too says so */
+	key = vmb_fnv(key, conf, strlen(conf));
 	int rc = vmb_hash_file(&key, agent, err);
 	for (char **l = libs; rc == 0 && *l; l++)
 		rc = vmb_hash_identity(&key, *l, err);
@@ -198,7 +265,7 @@ static int image_build_or_find(const char *agent, char *out, size_t len, struct 
 		vmb_rm_tree(tmp, NULL);
 		rc = vmb_mkdir_parents(tmp, err);
 		if (rc == 0)
-			rc = build(tmp, agent, libs, err);
+			rc = build(tmp, agent, libs, conf, err);
 		if (rc == 0 && rename(tmp, out) < 0 && errno != ENOTEMPTY && errno != EEXIST)
 			rc = vmb_error_sys(err, errno, "rename %s to %s", tmp, out);
 		vmb_rm_tree(tmp, NULL); /* left only when another process won the race */

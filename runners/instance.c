@@ -7,10 +7,9 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "vmbench/record.h"
 #include "vmbench/runner.h"
 #include "vmbench/util.h"
-
-#define MAX_RECORD (1u << 20)
 
 static volatile sig_atomic_t pending_signal;
 static sigset_t wait_mask;
@@ -93,14 +92,33 @@ static int wait_readable(int fd, uint64_t deadline, struct vmb_error *err)
 static int take_record(struct vmb_instance *inst, const char *line, struct vmb_error *err)
 {
 	json_error_t jerr;
-	json_t *rec = json_loads(line, 0, &jerr);
+	json_t *rec;
 	const char *type;
 
+	/* a handful is normal: a flood is stopped before it costs the host */
+	inst->nrecords++;
+	inst->record_bytes += strlen(line) + 1;
+	if (inst->nrecords > VMB_RECORDS_MAX || inst->record_bytes > VMB_RECORD_BYTES_MAX)
+		return vmb_error_set(err, VMB_ERR_FAIL,
+		                     "the agent sent more than %u records or %u bytes: stopped",
+		                     VMB_RECORDS_MAX, VMB_RECORD_BYTES_MAX);
+	rec = json_loads(line, 0, &jerr);
 	if (!rec || !json_is_object(rec) ||
 	    !(type = json_string_value(json_object_get(rec, "type")))) {
 		json_decref(rec);
 		return vmb_error_set(err, VMB_ERR_FAIL, "malformed record from the agent: %.80s",
 		                     line);
+	}
+	if (!vmb_record_type_allowed(type)) {
+		/* an agent has no business sending anything else (a forged
+		 * summary of a VMM, say): refused, counted, and the sample fails */
+		json_t *n = json_object_get(inst->host, "refused_records");
+		json_object_set_new(inst->host, "refused_records",
+		                    json_integer(json_integer_value(n) + 1));
+		if (!json_object_get(inst->host, "refused_example"))
+			json_object_set_new(inst->host, "refused_example", json_string(type));
+		json_decref(rec);
+		return 0;
 	}
 	if (strcmp(type, "phase") == 0) {
 		/* stamped where it happened, on the same monotonic clock */
@@ -124,7 +142,7 @@ static int take_record(struct vmb_instance *inst, const char *line, struct vmb_e
 int vmb_channel_collect(struct vmb_instance *inst, struct vmb_error *err)
 {
 	uint64_t deadline = deadline_of(inst);
-	vmb_autofree char *buf = malloc(MAX_RECORD + 1);
+	vmb_autofree char *buf = malloc(VMB_RECORD_MAX + 1);
 	size_t used = 0;
 
 	if (!buf)
@@ -138,7 +156,7 @@ int vmb_channel_collect(struct vmb_instance *inst, struct vmb_error *err)
 			return vmb_error_set(err, VMB_ERR_FAIL, "timed out after %g s",
 			                     inst->spec->timeout_s);
 		}
-		ssize_t n = read(inst->chan_fd, buf + used, MAX_RECORD - used);
+		ssize_t n = read(inst->chan_fd, buf + used, VMB_RECORD_MAX - used);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -159,10 +177,10 @@ int vmb_channel_collect(struct vmb_instance *inst, struct vmb_error *err)
 		}
 		used -= (size_t)(start - buf);
 		memmove(buf, start, used);
-		if (used == MAX_RECORD)
+		if (used == VMB_RECORD_MAX)
 			return vmb_error_set(err, VMB_ERR_FAIL,
 			                     "a record from the agent exceeds %u bytes",
-			                     MAX_RECORD);
+			                     VMB_RECORD_MAX);
 	}
 }
 
@@ -221,8 +239,8 @@ json_t *vmb_record_find(json_t *records, const char *type)
  * carry a signal, and a VMM's says how the guest ended, not the agent. */
 static void take_init_record(struct vmb_instance *inst)
 {
-	json_t *r = vmb_record_find(inst->records, "init");
-	json_t *sig = json_object_get(r, "agent_signal"), *code = json_object_get(r, "agent_exit");
+	json_t *sig = json_object_get(inst->init, "agent_signal");
+	json_t *code = json_object_get(inst->init, "agent_exit");
 
 	if (json_is_integer(sig)) {
 		inst->signalled = true;
@@ -240,27 +258,35 @@ static int judge(struct vmb_instance *inst, struct vmb_error *err)
 	const char *status = last ? json_string_value(json_object_get(last, "status")) : NULL;
 	const char *why = last ? json_string_value(json_object_get(last, "error")) : NULL;
 
+	/* the runner's own word first: a guest cannot choose the reason shown */
+	if (inst->runner->verdict && inst->runner->verdict(inst, err) < 0)
+		return -1;
 	json_t *setup = vmb_record_find(inst->records, "error");
 	if (setup)
-		return vmb_error_set(err, VMB_ERR_FAIL, "%s failed at %s: %s", inst->runner->name,
+		return vmb_error_set(err, VMB_ERR_FAIL, "%s failed at %s%s: %s", inst->runner->name,
 		                     json_string_value(json_object_get(setup, "step")),
+		                     json_object_get(setup, "from") ? " (the guest's own report)"
+		                                                    : "",
 		                     json_string_value(json_object_get(setup, "error")));
-	/* a VMM says how its guest ended; anything but "guest_off" is a failure */
-	json_t *vmm = json_object_get(inst->host, "vmm");
-	const char *stop = json_string_value(json_object_get(vmm, "stop"));
-	if (stop && strcmp(stop, "guest_off") != 0)
-		return vmb_error_set(err, VMB_ERR_FAIL, "the guest did not finish (%s): %s", stop,
-		                     json_string_value(json_object_get(vmm, "stop_reason")));
-	json_t *cg = json_object_get(inst->host, "cgroup");
-	if (json_integer_value(json_object_get(cg, "oom_kills")) > 0) {
-		json_t *lim = json_object_get(cg, "limits");
-		const char *max = json_string_value(json_object_get(lim, "memory.max"));
-		if (!max)
-			max = json_string_value(json_object_get(lim, "memory.limit_in_bytes"));
+	json_t *refused = json_object_get(inst->host, "refused_records");
+	if (json_integer_value(refused) > 0)
 		return vmb_error_set(
 		        err, VMB_ERR_FAIL,
-		        "OOM-killed: the instance exceeded its memory limit of %s bytes",
-		        max ? max : "(unknown)");
+		        "the agent sent %lld record(s) of a type no agent may send "
+		        "(first: %s): refused, and the sample is not trusted",
+		        (long long)json_integer_value(refused),
+		        json_string_value(json_object_get(inst->host, "refused_example")));
+	json_t *cg = json_object_get(inst->host, "cgroup");
+	if (json_integer_value(json_object_get(cg, "oom_kills")) > 0) {
+		json_t *max = json_object_get(cg, "memory_limit_bytes");
+		if (json_is_integer(max))
+			return vmb_error_set(
+			        err, VMB_ERR_FAIL,
+			        "OOM-killed: the instance exceeded its memory limit of "
+			        "%lld bytes",
+			        (long long)json_integer_value(max));
+		return vmb_error_set(err, VMB_ERR_FAIL,
+		                     "OOM-killed: the instance ran out of memory");
 	}
 	if (inst->signalled)
 		return vmb_error_set(err, VMB_ERR_FAIL, "the agent was killed by signal %d (%s)",
@@ -318,5 +344,6 @@ void vmb_instance_release(struct vmb_instance *inst)
 	json_decref(inst->phases);
 	json_decref(inst->records);
 	json_decref(inst->host);
-	inst->phases = inst->records = inst->host = NULL;
+	json_decref(inst->init);
+	inst->phases = inst->records = inst->host = inst->init = NULL;
 }

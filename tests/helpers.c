@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "vmbench/elf.h"
+#include "vmbench/util.h"
 
 extern char **environ;
 
@@ -221,4 +223,50 @@ int th_run_vmbench(char **args, json_t **root, char **dir, char **log)
 	snprintf(path, sizeof(path), "%s/results.json", out);
 	*root = stat(path, &st) == 0 ? th_load_results(out) : NULL;
 	return rc;
+}
+
+/* A fresh directory for a library, under /var/tmp: the container and the
+ * guest mount their own /tmp over the image's. (malloc'd) */
+char *th_lib_dir(void)
+{
+	char *d = strdup("/var/tmp/vmbench-libs-XXXXXX");
+
+	if (mkdir("/var/tmp", 01777) == 0) /* a minimal root, the guest harness's, lacks it */
+		chmod("/var/tmp", 01777);
+	cr_assert_not_null(mkdtemp(d), "mkdtemp %s", d);
+	return d;
+}
+
+/* Copies host file from into dir, under the same name; returns the new path
+ * (malloc'd). */
+char *th_copy_into(const char *from, const char *dir)
+{
+	char *to = NULL, buf[65536];
+	ssize_t n;
+
+	cr_assert_geq(asprintf(&to, "%s/%s", dir, strrchr(from, '/') + 1), 0);
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_EXCL, 0755);
+	cr_assert(in >= 0 && out >= 0, "copy %s to %s", from, to);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		cr_assert_eq(vmb_write_all(out, buf, (size_t)n), 0);
+	close(in);
+	cr_assert_eq(close(out), 0);
+	return to;
+}
+
+char *th_agent_lib(const char *name)
+{
+	const char *agent = getenv("VMBENCH_AGENT");
+	struct vmb_error err = {0};
+	char *found = NULL;
+
+	cr_assert_not_null(agent, "VMBENCH_AGENT is not set (run through meson test)");
+	char **libs = vmb_elf_closure(agent, &err);
+	cr_assert_not_null(libs, "%s", err.msg);
+	for (char **l = libs; *l && !found; l++)
+		if (strstr(*l, name))
+			found = strdup(*l);
+	vmb_strv_free(libs);
+	cr_assert_not_null(found, "the agent links no %s", name);
+	return found;
 }

@@ -44,3 +44,15 @@ json_t *th_case(json_t *root, const char *workload, const char *runner);
  * its exit status, the results (NULL if none were written), the new
  * directory (remove it) and the output. */
 int th_run_vmbench(char **args, json_t **root, char **dir, char **log);
+
+/* A fresh directory for a library, under /var/tmp (the container and the
+ * guest mount their own /tmp over the image's); malloc'd. */
+char *th_lib_dir(void);
+
+/* Copies host file `from` into dir under the same name; returns the new
+ * path (malloc'd). */
+char *th_copy_into(const char *from, const char *dir);
+
+/* The path of the agent's library whose path contains `name` (for example
+ * "/libjansson.so"), from its ELF closure; malloc'd. */
+char *th_agent_lib(const char *name);

@@ -1,7 +1,9 @@
 /* test_container.c: the namespace container runner end to end: phases, cgroup counters,
- * isolation, faults, bad images, interruption, and nothing left behind. Needs root and
- * user namespaces; says why it skips where they are missing. */
+ * isolation, faults, bad images, libraries outside the loader's directories,
+ * interruption, and nothing left behind. Needs root and user namespaces; says why it
+ * skips where they are missing. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,7 +11,9 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "vmbench/elf.h"
 #include "vmbench/host.h"
+#include "vmbench/proc.h"
 #include "vmbench/runner.h"
 #include "vmbench/util.h"
 
@@ -168,6 +172,37 @@ Test(container, faults_are_recorded_and_nothing_is_left, .timeout = 120)
 	cr_assert_str_eq(before, after, "left behind after faults");
 }
 
+/* An agent cannot speak for its init: how it ended and the runner's memory
+ * come from PID 1 on a pipe the agent never holds. The forged record claims
+ * the agent was killed and the runner costs 1 KiB. */
+Test(container, the_agent_cannot_forge_its_init, .timeout = 60)
+{
+	need_container();
+	char *dir, *log;
+	json_t *root;
+	int rc = th_run_vmbench((char *[]){"--suite", "selftest", "--runner", "native,container",
+	                                   "--param", "mode=6", "--reps", "2", "--warmup", "0",
+	                                   NULL},
+	                        &root, &dir, &log);
+	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+	json_t *c = th_case(root, "fault", "container"), *s;
+	size_t i;
+	cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "ok");
+	json_array_foreach(json_object_get(c, "samples"), i, s)
+	{
+		json_t *host = json_object_get(s, "host");
+		/* helper plus PID 1: tens of KiB each, never the forged 1 added */
+		cr_assert_geq(th_num(host, "runner_private_kib"), 16);
+		cr_assert_null(json_object_get(json_object_get(host, "exit"), "signal"));
+	}
+	cr_assert_str_eq(
+	        json_string_value(json_object_get(th_case(root, "fault", "native"), "status")),
+	        "ok", "native took the agent's word for an init it does not have");
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}
+
 Test(container, bad_images_exit_2)
 {
 	need_container();
@@ -184,6 +219,74 @@ Test(container, bad_images_exit_2)
 	cr_assert(strstr(log, "no executable agent"), "%s", log);
 	free(log);
 	vmb_rm_tree(dir, NULL);
+}
+
+/* A library the host finds outside the loader's own directories (through
+ * $LD_LIBRARY_PATH here; a PAPI built into /usr/local/lib and named by
+ * ld.so.conf is the same case) must be found inside the container too, whose
+ * agent starts with a clean environment: the image carries the library at the
+ * same path and the loader's cache that names its directory. */
+Test(container, libraries_outside_the_loaders_directories, .timeout = 120)
+{
+	need_container();
+	const char *agent = getenv("VMBENCH_AGENT");
+	struct vmb_error err = {0};
+	char *before = th_leftovers(), *libdir = th_lib_dir(), *copy = NULL, *dir, *log;
+
+	cr_assert_not_null(agent, "VMBENCH_AGENT is not set (run through meson test)");
+	char **libs = vmb_elf_closure(agent, &err);
+	cr_assert_not_null(libs, "%s", err.msg);
+	for (char **l = libs; *l && !copy; l++)
+		if (strstr(*l, "/libjansson.so"))
+			copy = th_copy_into(*l, libdir);
+	vmb_strv_free(libs);
+	cr_assert_not_null(copy, "the agent links no libjansson");
+
+	/* only the vmbench run below sees the variable */
+	char *saved = getenv("LD_LIBRARY_PATH") ? strdup(getenv("LD_LIBRARY_PATH")) : NULL;
+	setenv("LD_LIBRARY_PATH", libdir, 1);
+	json_t *root;
+	int rc = th_run_vmbench((char *[]){"--workload", "noop", "--runner", "native,container",
+	                                   "--reps", "1", "--warmup", "0", NULL},
+	                        &root, &dir, &log);
+	if (saved)
+		setenv("LD_LIBRARY_PATH", saved, 1);
+	else
+		unsetenv("LD_LIBRARY_PATH");
+	free(saved);
+
+	/* what the image holds is read, and the image removed (it serves this
+	 * test's directory only), before anything is asserted */
+	cr_assert_not_null(root, "exit %d and no results\n%s", rc, log);
+	json_t *s =
+	        json_array_get(json_object_get(th_case(root, "noop", "container"), "samples"), 0);
+	const char *image = json_string_value(json_object_get(json_object_get(s, "host"), "image"));
+	char lib_in[4600], cache_in[4600];
+	snprintf(lib_in, sizeof(lib_in), "%s%s", image ? image : "", copy);
+	snprintf(cache_in, sizeof(cache_in), "%s/etc/ld.so.cache", image ? image : "");
+	bool has_lib = image && access(lib_in, R_OK) == 0;
+	bool has_cache = image && access(cache_in, R_OK) == 0;
+	if (image)
+		vmb_rm_tree(image, NULL);
+	vmb_rm_tree(libdir, NULL);
+
+	for (const char *const *r = (const char *[]){"native", "container", NULL}; *r; r++) {
+		json_t *c = th_case(root, "noop", *r);
+		cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "ok",
+		                 "%s: %s\n%s", *r, json_string_value(json_object_get(c, "reason")),
+		                 log);
+	}
+	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+	cr_assert_not_null(image, "the sample names no image");
+	cr_assert(has_lib, "the image lacks %s", copy);
+	cr_assert(has_cache, "the image has no etc/ld.so.cache");
+	json_decref(root);
+	free(log);
+	free(copy);
+	free(libdir);
+	vmb_rm_tree(dir, NULL);
+	char *after = th_leftovers();
+	cr_assert_str_eq(before, after, "left behind");
 }
 
 /* Starts `vmbench run` of a hanging agent in a container, writing to out, and

@@ -77,6 +77,8 @@ Test(e2e, native_run_writes_complete_results)
 	                "run",
 	                "--suite",
 	                "cpu,memory,startup",
+	                "--runner",
+	                "native",
 	                "--reps",
 	                "2",
 	                "--warmup",
@@ -110,24 +112,48 @@ Test(e2e, native_run_writes_complete_results)
 	        json_array_size(json_object_get(
 	                json_object_get(json_object_get(root, "config"), "placement"), "cores")),
 	        0);
-	cr_assert_eq(json_array_size(json_object_get(root, "command_line")), 14);
+	cr_assert_eq(json_array_size(json_object_get(root, "command_line")), 16);
+	cr_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(root, "config"), "baseline")),
+	        "native");
+	/* every aggregated figure is declared, with its direction */
+	json_t *decl = json_object_get(root, "metrics");
+	cr_assert_str_eq(json_string_value(json_object_get(
+	                         json_object_get(decl, "workload_wall_ns"), "better")),
+	                 "lower");
+	cr_assert_str_eq(
+	        json_string_value(json_object_get(json_object_get(decl, "ops_per_s"), "better")),
+	        "higher");
+	cr_assert_str_eq(
+	        json_string_value(json_object_get(th_case(root, "noop", "native"), "headline")),
+	        "launch_to_ready_ns");
 
 	check_native_case(th_case(root, "cpu-int", "native"), true);
 	check_native_case(th_case(root, "cpu-float", "native"), true);
 	check_native_case(th_case(root, "mem-stream", "native"), true);
 	check_native_case(th_case(root, "noop", "native"), false);
 
-	/* the runners that cannot run here are recorded as skipped, with why */
-	for (unsigned i = 0; i < vmb_runner_count; i++) {
-		char why[256] = "";
-		if (vmb_runners[i]->reference || vmb_runners[i]->probe(why, sizeof(why)) == 0)
-			continue;
-		json_t *c = th_case(root, "cpu-int", vmb_runners[i]->name);
-		cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "skipped");
-		cr_assert_str_eq(json_string_value(json_object_get(c, "reason")), why);
-		cr_assert_eq(json_array_size(json_object_get(c, "samples")), 0);
+	/* not_measured lists exactly the counters that were unavailable, with why
+	 * (none on a host with a PMU, the hardware presets on one without) */
+	json_t *nm = json_object_get(root, "not_measured"), *e, *smp;
+	size_t i, j;
+	json_array_foreach(json_object_get(th_case(root, "cpu-int", "native"), "samples"), j, smp)
+	{
+		const char *name;
+		json_t *v;
+		json_object_foreach(json_object_get(json_object_get(smp, "agent"), "counters"),
+		                    name, v)
+		{
+			const char *why = json_string_value(json_object_get(v, "unavailable"));
+			bool listed = false;
+			char what[128];
+			snprintf(what, sizeof(what), "counter %s", name);
+			json_array_foreach(nm, i, e) listed |=
+			        strcmp(json_string_value(json_object_get(e, "what")), what) == 0;
+			cr_assert_eq(listed, why != NULL, "%s: unavailable %s, listed %d", name,
+			             why ? why : "no", listed);
+		}
 	}
-	cr_assert_gt(json_array_size(json_object_get(root, "not_measured")), 0);
 	json_decref(root);
 
 	char *after = th_leftovers();
@@ -147,6 +173,83 @@ static void expect_usage(const char *needle, char **argv)
 	free(log);
 }
 
+/* A runner that cannot work is skipped with its probe's reason, on any host:
+ * the VM runner is pointed at a KVM device that does not exist. */
+Test(e2e, a_runner_that_cannot_run_is_skipped_with_its_reason)
+{
+	char *dir, *log;
+	json_t *root;
+
+	setenv("VMBENCH_KVM_DEVICE", "/nonexistent/kvm", 1);
+	int rc = th_run_vmbench((char *[]){"--workload", "cpu-int", "--runner", "native,vm",
+	                                   "--reps", "1", "--warmup", "0", "--scale", "0.01", NULL},
+	                        &root, &dir, &log);
+	unsetenv("VMBENCH_KVM_DEVICE");
+	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+	json_t *vm = th_case(root, "cpu-int", "vm");
+	cr_assert_str_eq(json_string_value(json_object_get(vm, "status")), "skipped");
+	cr_assert(strstr(json_string_value(json_object_get(vm, "reason")), "/nonexistent/kvm"),
+	          "%s", json_string_value(json_object_get(vm, "reason")));
+	cr_assert_eq(json_array_size(json_object_get(vm, "samples")), 0);
+	json_t *nm = json_object_get(root, "not_measured"), *e;
+	size_t i;
+	bool listed = false;
+	json_array_foreach(nm, i, e) listed |=
+	        strcmp(json_string_value(json_object_get(e, "what")), "runner vm") == 0 &&
+	        strstr(json_string_value(json_object_get(e, "why")), "/nonexistent/kvm") &&
+	        json_array_size(json_object_get(e, "workloads")) == 1;
+	cr_assert(listed, "the skipped runner is not in not_measured");
+	json_decref(root);
+	vmb_rm_tree(dir, NULL);
+	free(log);
+}
+
+/* The same binary must do the same work: a sample whose checksum differs
+ * from the first one fails, and says why. */
+Test(e2e, a_checksum_that_differs_fails_the_sample)
+{
+	char *dir, *log;
+	json_t *root;
+
+	int rc = th_run_vmbench((char *[]){"--suite", "selftest", "--runner", "native", "--param",
+	                                   "mode=4", "--reps", "3", "--warmup", "0", NULL},
+	                        &root, &dir, &log);
+	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
+	json_t *c = th_case(root, "fault", "native"), *smp = json_object_get(c, "samples");
+	cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "failed");
+	cr_assert_eq(json_array_size(smp), 2, "the case goes on to its second sample only");
+	cr_assert_str_eq(json_string_value(json_object_get(json_array_get(smp, 0), "status")),
+	                 "ok");
+	const char *why = json_string_value(json_object_get(json_array_get(smp, 1), "error"));
+	cr_assert(why && strstr(why, "checksum") && strstr(why, "not the same"), "%s", why);
+	json_decref(root);
+	vmb_rm_tree(dir, NULL);
+	free(log);
+}
+
+/* An agent that sends a record no agent may send (a forged VMM summary) has
+ * it refused, and its sample fails saying so. */
+Test(e2e, a_forged_record_is_refused)
+{
+	char *dir, *log;
+	json_t *root;
+
+	int rc = th_run_vmbench((char *[]){"--suite", "selftest", "--runner", "native", "--param",
+	                                   "mode=5", "--reps", "1", "--warmup", "0", NULL},
+	                        &root, &dir, &log);
+	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
+	json_t *smp =
+	        json_array_get(json_object_get(th_case(root, "fault", "native"), "samples"), 0);
+	const char *why = json_string_value(json_object_get(smp, "error"));
+	cr_assert(why && strstr(why, "refused") && strstr(why, "vmm"), "%s", why);
+	json_t *host = json_object_get(smp, "host");
+	cr_assert_eq(th_num(host, "refused_records"), 1);
+	cr_assert_null(json_object_get(host, "vmm"), "a forged summary was taken");
+	json_decref(root);
+	vmb_rm_tree(dir, NULL);
+	free(log);
+}
+
 Test(e2e, bad_input_exits_2_and_names_it)
 {
 	const char *vb = th_vmbench();
@@ -158,6 +261,17 @@ Test(e2e, bad_input_exits_2_and_names_it)
 	expect_usage("hyperv", (char *[]){(char *)vb, "run", "--runner", "hyperv", NULL});
 	expect_usage("--reps", (char *[]){(char *)vb, "run", "--reps", "0", NULL});
 	expect_usage("frob", (char *[]){(char *)vb, "frob", NULL});
+	/* a runner's option with that runner left out would do nothing */
+	expect_usage("--kernel", (char *[]){(char *)vb, "run", "--runner", "native", "--kernel",
+	                                    "/boot/x", NULL});
+	expect_usage("--image", (char *[]){(char *)vb, "run", "--runner", "native,vm", "--image",
+	                                   "/tmp", NULL});
+	expect_usage("nosuch", (char *[]){(char *)vb, "run", "--baseline", "nosuch", NULL});
+	/* each runner validates its own options and its reading of the limits */
+	expect_usage("/etc/passwd", (char *[]){(char *)vb, "run", "--runner", "vm", "--kernel",
+	                                       "/etc/passwd", NULL});
+	expect_usage("--memory",
+	             (char *[]){(char *)vb, "run", "--runner", "vm", "--memory", "16M", NULL});
 	expect_usage("/proc/vmbench-cannot", (char *[]){(char *)vb, "run", "--suite", "startup",
 	                                                "--out", "/proc/vmbench-cannot/x", NULL});
 
@@ -185,6 +299,14 @@ Test(e2e, help_list_doctor)
 
 	cr_assert_eq(th_run((char *[]){(char *)vb, "run", "--help", NULL}, &log), 0);
 	cr_assert(strstr(log, "--reps") && strstr(log, "--out"));
+	/* every runner's options come from its own table */
+	for (unsigned i = 0; i < vmb_runner_count; i++)
+		for (const struct vmb_runner_option *o = vmb_runners[i]->options; o && o->name;
+		     o++) {
+			char opt[64];
+			snprintf(opt, sizeof(opt), "--%s", o->name);
+			cr_assert(strstr(log, opt), "run --help lacks %s", opt);
+		}
 	free(log);
 	cr_assert_eq(th_run((char *[]){(char *)vb, "list", NULL}, &log), 0);
 	cr_assert(strstr(log, "native") && strstr(log, "cpu-int") && strstr(log, "suites:"));

@@ -5,8 +5,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "vmbench/elf.h"
 #include "vmbench/image.h"
+#include "vmbench/probe.h"
 #include "vmbench/runner.h"
+#include "vmbench/util.h"
 #include "vmbench/workload.h"
 
 Test(registry, every_runner_is_complete_and_unique)
@@ -33,17 +36,123 @@ Test(registry, validate_rejects_incomplete_ops)
 	r = *vmb_runner_find("native");
 	r.name = "Bad Name";
 	cr_assert_eq(vmb_runner_validate(&r, &err), -1);
+	/* an option with nothing to read it */
+	static const struct vmb_runner_option opts[] = {{"frob", NULL, "frobs"},
+	                                                {NULL, NULL, NULL}};
+	r = *vmb_runner_find("native");
+	r.options = opts;
+	cr_assert_eq(vmb_runner_validate(&r, &err), -1);
+	cr_assert(strstr(err.msg, "frob"), "%s", err.msg);
+	/* a lack must be one need */
+	static const struct vmb_lack lacks[] = {{VMB_NEED_DISK | VMB_NEED_NETWORK, "both"},
+	                                        {0, NULL}};
+	r = *vmb_runner_find("native");
+	r.offers = 0;
+	r.lacks = lacks;
+	cr_assert_eq(vmb_runner_validate(&r, &err), -1);
+	/* a need neither offered nor explained */
+	r = *vmb_runner_find("native");
+	r.offers = VMB_NEED_ALL & ~VMB_NEED_HUGEPAGES;
+	cr_assert_eq(vmb_runner_validate(&r, &err), -1);
+	cr_assert(strstr(err.msg, "huge pages"), "%s", err.msg);
 }
 
 Test(registry, unavailable_runner_says_why)
 {
+	char why[256] = "";
+
 	for (unsigned i = 0; i < vmb_runner_count; i++) {
-		char why[256] = "";
+		why[0] = '\0';
 		if (vmb_runners[i]->probe(why, sizeof(why)) < 0)
 			cr_assert_gt(strlen(why), 10, "runner %s gives no reason",
 			             vmb_runners[i]->name);
 	}
 	cr_assert_eq(vmb_runner_find("native")->probe((char[256]){0}, 256), 0);
+	/* on any host, with KVM or without: a device that is not there */
+	setenv("VMBENCH_KVM_DEVICE", "/nonexistent/kvm", 1);
+	why[0] = '\0';
+	int rc = vmb_runner_find("vm")->probe(why, sizeof(why));
+	unsetenv("VMBENCH_KVM_DEVICE");
+	cr_assert_eq(rc, -1, "the vm runner works without a KVM device");
+	cr_assert(strstr(why, "/nonexistent/kvm") && strstr(why, "does not exist"), "%s", why);
+}
+
+/* doctor and the runners ask the same probe: they cannot disagree */
+Test(registry, doctor_and_runner_agree_on_kvm)
+{
+	struct vmb_probe p;
+	char why[256] = "";
+
+	vmb_probe_kvm(&p);
+	int rc = vmb_runner_find("vm")->probe(why, sizeof(why));
+	cr_assert_eq(p.ok, rc == 0, "doctor says %s, the runner %d", p.detail, rc);
+	if (!p.ok)
+		cr_assert_str_eq(why, p.detail);
+}
+
+/* Runner options become `vmbench run` options: none may shadow a generic
+ * option or another runner's, and each needs a configure hook. */
+Test(registry, runner_options_are_unique)
+{
+	static const char *const generic[] = {"suite", "runner", "workload", "reps",    "warmup",
+	                                      "out",   "seed",   "scale",    "timeout", "cores",
+	                                      "param", "help",   "cpus",     "memory",  "baseline"};
+	const char *seen[64];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < vmb_runner_count; i++)
+		for (const struct vmb_runner_option *o = vmb_runners[i]->options; o && o->name;
+		     o++) {
+			for (size_t g = 0; g < sizeof(generic) / sizeof(generic[0]); g++)
+				cr_assert_str_neq(o->name, generic[g]);
+			for (unsigned j = 0; j < n; j++)
+				cr_assert_str_neq(o->name, seen[j], "--%s declared twice", o->name);
+			cr_assert_lt(n, 64);
+			seen[n++] = o->name;
+			cr_assert_not_null(vmb_runners[i]->configure);
+		}
+	cr_assert_gt(n, 0);
+}
+
+/* Every metric a runner declares agrees with the core's declarations. */
+Test(registry, runner_metrics_fit_the_registry)
+{
+	struct vmb_metric_list l = {0};
+
+	cr_assert_eq(vmb_metrics_add(&l, vmb_core_metrics, "core"), 0);
+	unsigned core = l.n;
+	for (unsigned i = 0; i < vmb_runner_count; i++)
+		cr_assert_eq(vmb_metrics_add(&l, vmb_runners[i]->metrics, vmb_runners[i]->name), 0,
+		             "runner %s clashes", vmb_runners[i]->name);
+	cr_assert_gt(l.n, core, "no runner adds a figure");
+	/* a clash is caught: the same name with the other direction */
+	struct vmb_metric clash[] = {
+	        {"workload_wall_ns", "ns", VMB_HIGHER_IS_BETTER, VMB_AGG_MEDIAN, "x", NULL},
+	        {NULL, NULL, 0, 0, NULL, NULL}};
+	cr_assert_eq(vmb_metrics_add(&l, clash, "bad"), -1);
+	json_t *j = vmb_metrics_json(&l);
+	cr_assert_str_eq(json_string_value(json_object_get(
+	                         json_object_get(j, "launch_to_first_kvm_run_ns"), "owner")),
+	                 "vm");
+	json_decref(j);
+}
+
+/* A need a runner lacks is matched to the workloads that have it. */
+Test(registry, needs_and_lacks_match)
+{
+	const struct vmb_workload *io = vmb_workload_find("io-seq"),
+	                          *cpu = vmb_workload_find("cpu-int");
+
+	cr_assert(io->needs & VMB_NEED_DISK);
+	cr_assert_not_null(vmb_runner_lacks(vmb_runner_find("vm"), io));
+	cr_assert_null(vmb_runner_lacks(vmb_runner_find("vm"), cpu));
+	cr_assert_null(vmb_runner_lacks(vmb_runner_find("native"), io));
+	cr_assert_null(vmb_runner_lacks(vmb_runner_find("container"), io));
+	/* a workload that needs a network is not met by a loopback-only runner */
+	struct vmb_workload net = *cpu;
+	net.needs = VMB_NEED_NETWORK;
+	cr_assert_not_null(vmb_runner_lacks(vmb_runner_find("container"), &net));
+	cr_assert_null(vmb_runner_lacks(vmb_runner_find("native"), &net));
 }
 
 Test(registry, every_workload_is_well_formed)
@@ -129,7 +238,7 @@ Test(registry, elf_closure_of_the_agent)
 	const char *agent = getenv("VMBENCH_AGENT");
 
 	cr_assert_not_null(agent, "VMBENCH_AGENT is not set (run through meson test)");
-	char **libs = vmb_image_closure(agent, &err);
+	char **libs = vmb_elf_closure(agent, &err);
 	cr_assert_not_null(libs, "%s", err.msg);
 	int interp = 0, libc = 0, jansson = 0, papi = 0;
 	for (char **l = libs; *l; l++) {
@@ -142,6 +251,6 @@ Test(registry, elf_closure_of_the_agent)
 	}
 	cr_assert(interp && libc == 1 && jansson == 1 && papi == 1);
 	vmb_strv_free(libs);
-	cr_assert_null(vmb_image_closure("/etc/passwd", &err), "a text file has no closure");
+	cr_assert_null(vmb_elf_closure("/etc/passwd", &err), "a text file has no closure");
 	cr_assert(strstr(err.msg, "/etc/passwd"), "%s", err.msg);
 }

@@ -99,7 +99,9 @@ Test(results, aggregate_uses_only_measured_ok_samples)
 	                      sample(9e9, "ok", 1), sample(1e9, "ok", 0), sample(3e9, "ok", 0),
 	                      sample(2e9, "ok", 0), sample(7e9, "failed", 0));
 
-	vmb_case_aggregate(c, 1);
+	struct vmb_metric_list core = {0};
+	cr_assert_eq(vmb_metrics_add(&core, vmb_core_metrics, "core"), 0);
+	vmb_case_aggregate(c, &core, 1);
 	json_t *a = json_object_get(c, "aggregates");
 	json_t *wall = json_object_get(a, "workload_wall_ns");
 	cr_assert_eq(json_integer_value(json_object_get(wall, "n")), 3);
@@ -113,5 +115,61 @@ Test(results, aggregate_uses_only_measured_ok_samples)
 	cr_assert_not_null(json_object_get(a, "counter:sde:::vmbench::ops"));
 	cr_assert_null(json_object_get(a, "counter:PAPI_TOT_CYC"),
 	               "an unavailable counter must not be aggregated as a number");
+	json_decref(c);
+}
+
+static double m_runner_extra(json_t *s)
+{
+	return vmb_sample_num(s, "host.runner_extra_kib");
+}
+
+/* A runner's own figure, as a runner's folder would declare it. */
+static const struct vmb_metric runner_metrics[] = {
+        {"runner_extra_kib", "KiB", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "a test runner's own figure", m_runner_extra},
+        {NULL, NULL, 0, 0, NULL, NULL},
+};
+
+Test(results, aggregate_uses_only_the_listed_metrics)
+{
+	json_t *c = json_pack("{s:s, s:[o, o]}", "workload", "w", "samples", sample(1e9, "ok", 0),
+	                      sample(3e9, "ok", 0));
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(json_object_get(c, "samples"), i, s)
+	{
+		json_object_set_new(s, "host", json_pack("{s:i}", "runner_extra_kib", 64 + (int)i));
+	}
+
+	/* the core's list: the samples carry the runner's figure, but it is
+	 * not declared, so it is not aggregated */
+	struct vmb_metric_list core = {0};
+	cr_assert_eq(vmb_metrics_add(&core, vmb_core_metrics, "core"), 0);
+	vmb_case_aggregate(c, &core, 1);
+	json_t *a = json_object_get(c, "aggregates");
+	cr_assert_not_null(json_object_get(a, "workload_wall_ns"));
+	cr_assert_null(json_object_get(a, "runner_extra_kib"));
+
+	/* declared by the runner: aggregated, with its unit */
+	struct vmb_metric_list all = core;
+	cr_assert_eq(vmb_metrics_add(&all, runner_metrics, "test"), 0);
+	vmb_case_aggregate(c, &all, 1);
+	a = json_object_get(c, "aggregates");
+	json_t *extra = json_object_get(a, "runner_extra_kib");
+	cr_assert_not_null(extra);
+	cr_assert_float_eq(json_real_value(json_object_get(extra, "median")), 64.5, 1e-9);
+	cr_assert_str_eq(json_string_value(json_object_get(extra, "unit")), "KiB");
+
+	/* the runner's list alone: none of the core's figures, only its own
+	 * (and the counters, which are not metrics) */
+	struct vmb_metric_list mine = {0};
+	cr_assert_eq(vmb_metrics_add(&mine, runner_metrics, "test"), 0);
+	vmb_case_aggregate(c, &mine, 1);
+	a = json_object_get(c, "aggregates");
+	cr_assert_not_null(json_object_get(a, "runner_extra_kib"));
+	for (const struct vmb_metric *m = vmb_core_metrics; m->name; m++)
+		cr_assert_null(json_object_get(a, m->name), "%s aggregated unlisted", m->name);
+	cr_assert_not_null(json_object_get(a, "counter:sde:::vmbench::ops"));
 	json_decref(c);
 }

@@ -1,8 +1,9 @@
 /* test_vm.c: the VM runner end to end against a real /dev/kvm: boot to the agent with
  * one and two vCPUs, CPU and memory workloads with results coming back, a guest that
- * panics, one that hangs past the timeout, files that are not kernels, and nothing left
- * behind. Where this host has no usable KVM it skips, saying why; the guest harness
- * (tests/guest/run-guest-tests) runs it inside an emulated guest that has one. */
+ * panics, one that hangs past the timeout, one that forges the VMM's summary, files that
+ * are not kernels, and nothing left behind. Where this host has no usable KVM it skips,
+ * saying why; the guest harness (tests/guest/run-guest-tests) runs it inside an emulated
+ * guest that has one, and a lab host with KVM runs it with the kernel the runner picks. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "runners/vm/vm.h"
 #include "vmbench/runner.h"
 #include "vmbench/util.h"
 
@@ -20,9 +22,14 @@ static const char *kernel(void)
 	if (vmb_runner_find("vm")->probe(why, sizeof(why)) < 0)
 		cr_skip_test("VM runner unavailable here: %s", why);
 	const char *k = getenv("VMBENCH_TEST_KERNEL");
-	if (!k)
-		cr_skip_test("VMBENCH_TEST_KERNEL is not set (the guest harness sets it)");
-	return k;
+	if (k)
+		return k;
+	/* a lab host with KVM: the kernel the VM runner itself would choose */
+	static struct vmb_guest_kernel found;
+	struct vmb_error err = {0};
+	if (!found.path[0] && vmb_guest_kernel_find(NULL, &found, &err) < 0)
+		cr_skip_test("no guest kernel (VMBENCH_TEST_KERNEL is not set): %s", err.msg);
+	return found.path;
 }
 
 /* Runs vmbench run ARGS... --kernel K into a new directory. */
@@ -66,6 +73,13 @@ static void boots_with(const char *cpus)
 	cr_assert_eq(th_num(vmm, "vcpus"), atoi(cpus));
 	cr_assert_gt(th_num(json_object_get(vmm, "exits"), "io"), 0);
 	cr_assert_not_null(json_object_get(vmm, "cpuid_offered"));
+	json_t *devs = json_object_get(vmm, "devices");
+	cr_assert_gt(th_num(json_object_get(devs, "uart"), "exits"), 0, "no console output");
+	cr_assert_gt(th_num(json_object_get(devs, "result"), "records_relayed"), 0);
+	cr_assert_eq(th_num(vmm, "guest_records_refused"), 0);
+	cr_assert_gt(th_num(host, "runner_private_kib"), 0);
+	cr_assert_lt(th_num(host, "runner_private_kib"), th_num(vmm, "guest_memory_mib") * 1024,
+	             "guest RAM counted as the VMM's own");
 	cr_assert_gt(th_num(json_object_get(host, "cgroup"), "cpu_usage_ns"), 0);
 	cr_assert_not_null(json_string_value(
 	        json_object_get(json_object_get(host, "guest"), "kernel_version")));
@@ -163,6 +177,39 @@ Test(vm, a_guest_that_hangs_is_stopped_at_the_timeout, .timeout = 300)
 	char *after = th_leftovers();
 	cr_assert_str_eq(before, after, "left behind");
 	cr_assert_eq(th_count_procs("vmbench-vmm"), 0, "a VMM outlived its run");
+}
+
+/* A guest that forges the VMM's summary (fault mode 5 writes {"type":"vmm",
+ * "stop":"guest_off",...} from inside the guest): the VMM refuses it, says so in
+ * its own summary, and the sample fails. */
+Test(vm, a_record_forged_by_the_guest_is_refused, .timeout = 300)
+{
+	char *dir, *log;
+	json_t *root;
+	int rc = run((char *[]){"--suite", "selftest", "--workload", "fault", "--param", "mode=5",
+	                        "--runner", "vm", "--memory", "256M", "--reps", "1", "--warmup",
+	                        "0", "--timeout", "120", NULL},
+	             &root, &dir, &log);
+	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
+	json_t *c = th_case(root, "fault", "vm");
+	cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "failed");
+	json_t *s = json_array_get(json_object_get(c, "samples"), 0);
+	const char *why = json_string_value(json_object_get(s, "error"));
+	cr_assert(why && strstr(why, "refused"), "error: %s", why);
+	json_t *host = json_object_get(s, "host");
+	json_t *vmm = json_object_get(host, "vmm");
+	cr_assert_str_eq(json_string_value(json_object_get(vmm, "stop")), "guest_off");
+	const char *stop_reason = json_string_value(json_object_get(vmm, "stop_reason"));
+	cr_assert(stop_reason && strcmp(stop_reason, "forged") != 0, "stop_reason: %s",
+	          stop_reason);
+	cr_assert_eq(th_num(vmm, "guest_records_refused"), 1);
+	cr_assert_str_eq(json_string_value(json_object_get(vmm, "guest_refused_example")), "vmm");
+	json_t *priv = json_object_get(host, "runner_private_kib");
+	cr_assert(json_is_integer(priv) && json_integer_value(priv) != 1,
+	          "runner_private_kib is the forged 1 (or missing)");
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
 }
 
 Test(vm, files_that_are_not_kernels_exit_2)

@@ -2,6 +2,7 @@
  * the boot layout in guest memory, the cpio writer, and module dependency resolution. */
 #include <asm/bootparam.h>
 #include <criterion/criterion.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "helpers.h"
 #include "runners/vm/initramfs.h"
 #include "runners/vm/vmm.h"
+#include "vmbench/elf.h"
 #include "vmbench/image.h"
 #include "vmbench/util.h"
 
@@ -48,17 +50,21 @@ static char *fake_bzimage(const char *dir, const char *name, uint16_t version, s
 
 static void expect_reject(const char *path, const char *needle)
 {
-	char msg[1024];
+	struct vmb_error err = {0};
 
-	cr_assert_eq(vmm_check_bzimage(path, NULL, 0, msg, sizeof(msg)), -1, "%s accepted", path);
-	cr_assert(strstr(msg, needle) && strstr(msg, path), "message '%s' lacks '%s'", msg, needle);
+	cr_assert_eq(vmm_check_bzimage(path, NULL, 0, &err), -1, "%s accepted", path);
+	cr_assert_neq(err.kind, VMB_ERR_NONE, "no error kind for %s", path);
+	cr_assert(strstr(err.msg, needle) && strstr(err.msg, path), "message '%s' lacks '%s'",
+	          err.msg, needle);
 }
 
 Test(vmboot, header_checks)
 {
-	char *dir = th_tmpdir(), msg[1024];
+	char *dir = th_tmpdir(), version[128];
+	struct vmb_error err = {0};
 
 	expect_reject("/etc/passwd", "not a Linux");
+	expect_reject("/nonexistent/bzImage", "cannot read");
 	expect_reject(fake_bzimage(dir, "old", 0x0205, 8192, 0), "boot protocol too old");
 	expect_reject(fake_bzimage(dir, "short", 0x020f, 8192, 4096), "truncated");
 	char *zeros = fake_bzimage(dir, "zeros", 0x020f, 8192, 0);
@@ -68,7 +74,19 @@ Test(vmboot, header_checks)
 	fclose(f);
 	expect_reject(zeros, "not a Linux bzImage");
 	char *good = fake_bzimage(dir, "good", 0x020f, 8192, 0);
-	cr_assert_eq(vmm_check_bzimage(good, NULL, 0, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(vmm_check_bzimage(good, version, sizeof(version), &err), 0, "%s", err.msg);
+	cr_assert_str_eq(version, "", "a header without a version string gave '%s'", version);
+	/* the version string, where the header points, with bytes that are not
+	 * printable ASCII replaced (it goes into JSON) */
+	f = fopen(good, "r+b");
+	uint16_t at = 0x300;
+	fseek(f, 0x1f1 + (long)offsetof(struct setup_header, kernel_version), SEEK_SET);
+	fwrite(&at, sizeof(at), 1, f);
+	fseek(f, 0x200 + at, SEEK_SET);
+	fwrite("6.1.0-test (x)\xff", 1, 16, f);
+	fclose(f);
+	cr_assert_eq(vmm_check_bzimage(good, version, sizeof(version), &err), 0, "%s", err.msg);
+	cr_assert_str_eq(version, "6.1.0-test (x)?");
 	vmb_rm_tree(dir, NULL);
 }
 
@@ -84,7 +102,8 @@ static void make_file(const char *path, size_t size)
 
 Test(vmboot, layout_in_guest_memory)
 {
-	char *dir = th_tmpdir(), msg[1024], initrd[300];
+	char *dir = th_tmpdir(), initrd[300];
+	struct vmb_error err = {0};
 	static struct vmm v;
 	struct vmm_boot b = {.cmdline = "console=ttyS0 -- --workload noop"};
 
@@ -94,7 +113,7 @@ Test(vmboot, layout_in_guest_memory)
 	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
 	make_file(initrd, 1u << 20);
 	b.initrd_path = initrd;
-	cr_assert_eq(vmm_boot_load(&v, &b, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_eq(vmm_boot_load(&v, &b, &err), 0, "%s", err.msg);
 	struct boot_params *bp = (struct boot_params *)(v.mem + VMM_ZERO_PAGE);
 	cr_assert_eq(bp->hdr.type_of_loader, 0xff);
 	cr_assert_str_eq((char *)v.mem + bp->hdr.cmd_line_ptr, b.cmdline);
@@ -109,8 +128,8 @@ Test(vmboot, layout_in_guest_memory)
 	cr_assert(pml4[0] & 1, "no identity page tables");
 	/* an initramfs that cannot fit beside the kernel is refused, naming --memory */
 	make_file(initrd, 63u << 20);
-	cr_assert_eq(vmm_boot_load(&v, &b, msg, sizeof(msg)), -1);
-	cr_assert(strstr(msg, "does not fit") && strstr(msg, "--memory"), "%s", msg);
+	cr_assert_eq(vmm_boot_load(&v, &b, &err), -1);
+	cr_assert(strstr(err.msg, "does not fit") && strstr(err.msg, "--memory"), "%s", err.msg);
 	free(v.mem);
 	vmb_rm_tree(dir, NULL);
 }

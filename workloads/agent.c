@@ -248,6 +248,7 @@ int main(int argc, char **argv)
 		vmb_counters_close(ctr);
 		return AGENT_FAILED;
 	}
+	o.ctx.chan_fd = o.fd;
 	result = measure(&o, ctr, &err);
 	vmb_counters_close(ctr);
 	if (!result) {

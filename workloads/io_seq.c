@@ -91,5 +91,6 @@ const struct vmb_workload vmb_workload_io_seq = {
         .summary = "sequential write, fsync, cache drop and read back of a file in the volume",
         .params = io_seq_params,
         .nparams = VMB_ARRAY_SIZE(io_seq_params),
+        .needs = VMB_NEED_DISK,
         .run = io_seq_run,
 };

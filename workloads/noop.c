@@ -12,5 +12,6 @@ const struct vmb_workload vmb_workload_noop = {
         .name = "noop",
         .suite = "startup",
         .summary = "does no work: the case measures start-up and teardown of the runner",
+        .headline = "launch_to_ready_ns",
         .run = noop_run,
 };

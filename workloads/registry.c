@@ -3,8 +3,13 @@
 
 #include "vmbench/workload.h"
 
+/* Declarations of every workload, from the X-macro list. */
+#define VMB_WORKLOAD(id) extern const struct vmb_workload vmb_workload_##id;
+#include "workloads.def"
+#undef VMB_WORKLOAD
+
 const struct vmb_workload *const vmb_workloads[] = {
-#define VMB_WORKLOAD(id, name) &vmb_workload_##id,
+#define VMB_WORKLOAD(id) &vmb_workload_##id,
 #include "workloads.def"
 #undef VMB_WORKLOAD
 };
@@ -48,6 +53,25 @@ const char *const *vmb_suites(void)
 	}
 	list[n] = NULL;
 	return list;
+}
+
+const char *vmb_workload_headline(const struct vmb_workload *w)
+{
+	return w->headline ? w->headline : "workload_wall_ns";
+}
+
+const char *vmb_need_name(unsigned need)
+{
+	switch (need) {
+	case VMB_NEED_DISK:
+		return "a disk volume on the host's file system";
+	case VMB_NEED_NETWORK:
+		return "a network beyond loopback";
+	case VMB_NEED_HUGEPAGES:
+		return "huge pages";
+	default:
+		return "something unnamed";
+	}
 }
 
 bool vmb_suite_in_all(const char *suite)

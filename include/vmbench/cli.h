@@ -35,15 +35,21 @@ struct vmb_run_opts {
 	const char *param_keys[VMB_MAX_LIST]; /* --param KEY=VALUE overrides */
 	uint64_t param_vals[VMB_MAX_LIST];
 	unsigned nparams;
-	double cpus;        /* --cpus: CPU bandwidth limit in cores (container, vm); 0 = none */
-	uint64_t memory;    /* --memory: limit in bytes (container, vm); 0 = none */
-	const char *image;  /* --image: prepared image directory for the container */
-	const char *kernel; /* --kernel: the VM runner's guest kernel */
-	bool verbose;       /* --verbose: guest consoles to the terminal */
-	bool hugepages;     /* --hugepages: VM guest RAM in huge pages */
+	double cpus;          /* --cpus: each runner's reading of it (runner usage); 0 = none */
+	uint64_t memory;      /* --memory in bytes, likewise; 0 = none */
+	const char *baseline; /* --baseline: the runner others are compared with */
+	/* Options the runners bring (--kernel, --image...), in the order given,
+	 * with the runner each belongs to. */
+	struct vmb_option_value ropts[VMB_MAX_LIST];
+	const struct vmb_runner *ropt_owner[VMB_MAX_LIST];
+	unsigned nropts;
 	bool runners_given; /* --runner was given (reference runners run everywhere) */
 	bool help;          /* --help was given: print run_usage, run nothing */
 };
+
+/* The options runner r was given (a view into o; valid while o is). */
+struct vmb_run_env vmb_cli_runner_env(const struct vmb_run_opts *o, const struct vmb_runner *r,
+                                      struct vmb_option_value *buf);
 
 /* Parses `vmbench run` arguments (argv[0] is "run"). Fills o with defaults
  * first. 0, or -1 with a usage error naming the offending input. */
@@ -66,12 +72,15 @@ uint64_t vmb_param_value(const struct vmb_run_opts *o, const struct vmb_workload
 struct vmb_case {
 	const struct vmb_workload *workload;
 	const struct vmb_runner *runner;
-	const char *skip_reason; /* non-NULL: the runner cannot work here */
+	const char *skip_reason; /* non-NULL (pointing at why): not run, and why */
+	char why[400];
 };
 
-/* Expands options into cases (workload-major, runners in registry order).
- * Returns the number of cases (> 0) with *out malloc'd, or -1 with a usage
- * error when the selection is empty. Runner probes fill skip reasons, held in
- * `reasons` (one buffer of VMB_MAX_LIST * 256 bytes). */
-int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, char *reasons,
-             struct vmb_error *err);
+/* Expands options into cases (workload-major, runners in the order given).
+ * A case is skipped, with the reason, when the workload needs more cores than
+ * --cores gives, needs something the runner lacks (struct vmb_runner's
+ * lacks), or the runner cannot work on this host (its probe); a reference
+ * runner is planned only for workloads whose headline it is a reference for,
+ * unless --runner names it. Returns the number of cases (> 0) with *out
+ * malloc'd, or -1 with a usage error when the selection is empty. */
+int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_error *err);

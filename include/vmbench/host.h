@@ -8,20 +8,9 @@
 
 #include "vmbench/error.h"
 
-/* One line of `vmbench doctor`. */
-struct vmb_probe {
-	const char *what; /* "kvm", "user namespaces", ... */
-	bool ok;
-	char detail[512]; /* what was found, or why it is missing */
-	char hint[256];   /* what to do about it; empty when ok */
-};
+#include "vmbench/probe.h"
 
 #define VMB_MAX_PROBES 12
-
-/* Whether this host is itself an emulator's guest (QEMU TCG, from the
- * hypervisor CPUID leaf); its signature ("" when none) goes to signature.
- * Every figure measured on such a host is labelled emulated. */
-bool vmb_host_emulated(char *signature, size_t len);
 
 /* Runs every probe; returns how many filled `out` (at most VMB_MAX_PROBES). */
 unsigned vmb_host_probe_all(struct vmb_probe *out);
@@ -29,10 +18,6 @@ unsigned vmb_host_probe_all(struct vmb_probe *out);
 /* The host's metadata for results.json (new reference): CPU model, topology,
  * kernel, cgroup mode and controllers, PAPI components, the probes. */
 json_t *vmb_host_describe(void);
-
-/* "v1", "v2" or "hybrid" (v1 controllers beside a v2 tree), from the file
- * systems mounted under /sys/fs/cgroup; "none" if neither is mounted. */
-const char *vmb_cgroup_mode(void);
 
 /* Where every instance runs: the same cores for every runner. */
 struct vmb_placement {

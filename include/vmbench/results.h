@@ -6,10 +6,11 @@
 #include <stdint.h>
 
 #include "vmbench/error.h"
+#include "vmbench/metric.h"
 
 /* Version of the results.json layout described in docs/RESULTS.md. Bump it on
  * any change that a reader of an older file would misread. */
-#define VMB_SCHEMA_VERSION 1
+#define VMB_SCHEMA_VERSION 2
 
 /* Writes root to DIR/results.json: into a temporary file in DIR, flushed to
  * disk, then renamed over the old one, so the file on disk is always whole
@@ -24,6 +25,17 @@ json_t *vmb_results_load(const char *path, struct vmb_error *err);
 int vmb_results_validate(json_t *root, struct vmb_error *err);
 
 /* Recomputes case["aggregates"] from case["samples"], using only samples that
- * are not warm-ups and whose status is "ok". Each metric present in at least
- * one such sample gets a summary (see stats.h) and its unit. */
-void vmb_case_aggregate(json_t *c, uint64_t seed);
+ * are not warm-ups and whose status is "ok". Each metric of the list present
+ * in at least one such sample gets a summary (see stats.h) and its unit, and
+ * so does every PAPI counter that produced a value. */
+void vmb_case_aggregate(json_t *c, const struct vmb_metric_list *metrics, uint64_t seed);
+
+/* What a run did not measure, and why (results.json's "not_measured", new
+ * reference): one entry per runner and reason for skipped cases, naming the
+ * workloads it hit, and one per PAPI counter that was unavailable anywhere. */
+json_t *vmb_results_not_measured(json_t *cases);
+
+/* The checksum every ok sample of `workload` must match: the first one seen
+ * in cases, on whichever runner (the same binary doing the same work); NULL
+ * while there is none. */
+const char *vmb_results_reference_checksum(json_t *cases, const char *workload);

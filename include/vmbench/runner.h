@@ -1,5 +1,7 @@
-/* runner.h: the runner interface. A runner is an ops table in runners/, listed in
- * runners/registry.c; bench/instance.c drives prepare, launch, wait and teardown. */
+/* runner.h: the runner interface. A runner is an ops table in its own folder under
+ * runners/, listed in runners/runners.def; runners/instance.c drives prepare, launch,
+ * wait, teardown and the verdict. A runner owns its options, configuration, verdict and
+ * extra figures: nothing outside its folder names it. */
 #pragma once
 
 #include <jansson.h>
@@ -11,28 +13,21 @@
 
 #include "vmbench/cgroup.h"
 #include "vmbench/error.h"
+#include "vmbench/metric.h"
 #include "vmbench/workload.h"
 
-/* What one instance runs: identical for every runner. */
+/* What one instance runs: identical for every runner. What only one runner
+ * reads lives in that runner's own configuration (`config`). */
 struct vmb_launch {
 	const char *agent_path;          /* the agent binary on the host */
-	const char *init_path;           /* vmbench-init (container runner); NULL if not found */
 	char **agent_args;               /* arguments after argv[0], NULL-terminated */
 	const cpu_set_t *cpus;           /* placement, the same for every runner */
 	double timeout_s;                /* launch to exit; 0 means none */
 	const char *scratch_dir;         /* the run's scratch directory (deleted after the run) */
 	const char *log_path;            /* where the agent's stderr (or a guest's console) goes */
-	struct vmb_cgroup_limits limits; /* --cpus, --memory, placement (container, vm) */
-	const char *image_dir;           /* --image: a prepared image; NULL = vmbench's own */
+	struct vmb_cgroup_limits limits; /* --cpus, --memory and placement */
 	const char *volume_dir;          /* host directory the agent's I/O goes to; NULL = none */
-	/* VM runner */
-	const char *vmm_path;        /* vmbench-vmm, or NULL if not found */
-	const char *guest_init_path; /* vmbench-guest-init, or NULL */
-	const char *kernel_path;     /* --kernel, or NULL for the default */
-	unsigned vm_memory_mib;      /* guest RAM */
-	unsigned vm_cpus;            /* vCPUs */
-	bool verbose;                /* guest console to the terminal too */
-	bool hugepages;              /* guest RAM in transparent huge pages */
+	void *config;                    /* the runner's configuration (its configure hook) */
 };
 
 /* Result channel state, filled by vmb_channel_collect. */
@@ -47,6 +42,12 @@ struct vmb_instance {
 	json_t *phases;  /* phase name -> ns since t0 */
 	json_t *records; /* every record the agent sent, in order */
 	json_t *host;    /* host-side measurements, runner specific */
+	/* How the agent ended, told by the init around it (container, VM): a
+	 * runner that has one sets it (owned), from a channel the agent itself
+	 * cannot write where it has such a channel. NULL: the process's own
+	 * exit status says it. */
+	json_t *init;
+	size_t nrecords, record_bytes; /* taken from the channel so far (capped) */
 
 	/* How it ended. */
 	bool exited;
@@ -57,21 +58,75 @@ struct vmb_instance {
 	struct rusage rusage; /* of the waited-for process tree */
 };
 
+/* A command-line option a runner brings to `vmbench run` (Solo5's module
+ * options): its name, the name of its value in the help, and the help. */
+struct vmb_runner_option {
+	const char *name; /* without "--"; NULL ends a table */
+	const char *arg;  /* "FILE", "N"...; NULL for a flag */
+	const char *help; /* may span lines ("\n") */
+};
+
+/* A runner option as given on the command line; flags have value "". */
+struct vmb_option_value {
+	const char *name;
+	const char *value;
+};
+
+/* What every runner's configure hook is told about the run. */
+struct vmb_run_env {
+	double cpus;                         /* --cpus; 0 = not given */
+	uint64_t memory;                     /* --memory in bytes; 0 = not given */
+	unsigned cores;                      /* --cores: the cores every instance is placed on */
+	const char *agent;                   /* the agent binary */
+	const struct vmb_option_value *opts; /* this runner's options, in the order given */
+	unsigned nopts;
+};
+
+/* The last value given for option `name`, or NULL if it was not given. */
+const char *vmb_option_get(const struct vmb_run_env *env, const char *name);
+
+/* A need of workloads that a runner cannot meet, and why (NULL need 0 ends). */
+struct vmb_lack {
+	unsigned need; /* one enum vmb_need bit */
+	const char *why;
+};
+
 struct vmb_runner {
 	const char *name;
 	const char *summary;
+	/* How the runner reads the run's --cpus and --memory, for `run --help`. */
+	const char *usage;
 	/* Whether this runner can work on this host: 0, or -1 with a reason
-	 * (and what to do about it) in why. */
+	 * (and what to do about it) in why. Built on the shared probes
+	 * (vmbench/probe.h), so doctor and the runner agree. */
 	int (*probe)(char *why, size_t len);
 	/* A reference runner (an outside tool, for comparison) runs by default
-	 * only in the startup suite; naming it with --runner runs it everywhere. */
-	bool reference;
+	 * only for workloads whose headline metric is `reference_for`; naming
+	 * it with --runner runs it everywhere. NULL: not a reference. */
+	const char *reference_for;
 	/* The agent runs on another clock (a guest's): its "phase" records are
 	 * not comparable with the host's monotonic clock and are ignored. */
 	bool guest_clock;
-	/* Optional: NULL if this runner can run workload w, else why not (the
-	 * case is then recorded as skipped with that reason). */
-	const char *(*cannot_run)(const struct vmb_workload *w);
+	/* The needs of workloads this runner meets (enum vmb_need bits), and
+	 * for every other need, why not (NULL-need-terminated). */
+	unsigned offers;
+	const struct vmb_lack *lacks;
+	/* Options it brings to `vmbench run` (NULL or a NULL-name-terminated table). */
+	const struct vmb_runner_option *options;
+	/* Figures it adds to the metric registry (NULL or NULL-name-terminated). */
+	const struct vmb_metric *metrics;
+	/* Optional: checks the runner's options and makes its configuration
+	 * (*config, given to every launch as spec->config; release it with
+	 * release_config). Bad input for the runner's own options is a usage
+	 * error naming it (-1). A run setting the runner cannot honour (a
+	 * --memory beyond what a guest can have, say) goes to `refuse` instead,
+	 * with 0: the run then skips the runner's cases with that reason, or
+	 * exits 2 with it when --runner named the runner. Called once per run,
+	 * before anything is measured, also when the runner cannot work on this
+	 * host (bad input is bad input). */
+	int (*configure)(const struct vmb_run_env *env, void **config, char *refuse, size_t len,
+	                 struct vmb_error *err);
+	void (*release_config)(void *config);
 	/* Makes what the instance needs before launch (directories, cgroups). */
 	int (*prepare)(struct vmb_instance *inst, struct vmb_error *err);
 	/* Starts the agent; records the "launch" phase, sets pid and chan_fd. */
@@ -83,6 +138,10 @@ struct vmb_runner {
 	 * after a failure at any step, and must be safe to call on a partly
 	 * prepared instance. Adds host-side counters to inst->host. */
 	void (*teardown)(struct vmb_instance *inst);
+	/* Optional: the runner's own judgement of an instance that ran to the
+	 * end (a VM whose guest did not power off cleanly, say): 0, or -1
+	 * with err set. Asked after teardown, before the generic checks. */
+	int (*verdict)(struct vmb_instance *inst, struct vmb_error *err);
 };
 
 /* The registry, in the order runs take. */
@@ -92,8 +151,12 @@ extern const unsigned vmb_runner_count;
 /* Finds a runner by name; NULL if none. */
 const struct vmb_runner *vmb_runner_find(const char *name);
 
-/* Checks that an ops table is complete; 0 or -1 with what is missing in err. */
+/* Checks that an ops table is complete and its options and metrics are
+ * well formed; 0 or -1 with what is wrong in err. */
 int vmb_runner_validate(const struct vmb_runner *r, struct vmb_error *err);
+
+/* The first need of w that runner r does not offer, with r's reason, or NULL. */
+const struct vmb_lack *vmb_runner_lacks(const struct vmb_runner *r, const struct vmb_workload *w);
 
 /* Runs one instance from prepare to teardown. Returns 0 when the agent ran to
  * "done" with status ok and exited 0; -1 with err set otherwise (a measurement

@@ -1,4 +1,4 @@
-/* util.h: small helpers shared by vmbench, the agent and the tests. */
+/* util.h: small helpers every layer uses: clocks, parsing, files, the seeded generator. */
 #pragma once
 
 #include <stdbool.h>
@@ -16,13 +16,7 @@ static inline void vmb_freep(void *p)
 {
 	free(*(void **)p);
 }
-static inline void vmb_closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-#define vmb_autofree  __attribute__((cleanup(vmb_freep)))
-#define vmb_autoclose __attribute__((cleanup(vmb_closep)))
+#define vmb_autofree __attribute__((cleanup(vmb_freep)))
 
 /* Nanoseconds on CLOCK_MONOTONIC: the one clock every phase is stamped on. */
 uint64_t vmb_now_ns(void);
@@ -58,6 +52,17 @@ char *vmb_self_dir(void);
 
 /* Finds `name` in $PATH; returns a malloc'd path or NULL. */
 char *vmb_which(const char *name);
+
+/* Finds one of vmbench's own programs: $env_name if set (it must be
+ * executable), else beside this executable, else ../<build_dir>/ from it (a
+ * meson build tree: build_dir is the program's folder in the source tree),
+ * else ../libexec/vmbench/ (an installed tree). Writes the real path to out;
+ * 0, or -1 with err saying where it looked and which variable to set. */
+int vmb_find_program(const char *name, const char *env_name, const char *build_dir, char *out,
+                     size_t len, struct vmb_error *err);
+
+/* Frees a NULL-terminated array of malloc'd strings and the array; v may be NULL. */
+void vmb_strv_free(char **v);
 
 /* The bit pattern of a double, for checksums that must match bit for bit. */
 static inline uint64_t vmb_double_bits(double d)

@@ -19,6 +19,7 @@
 
 #include "runners/container/container.h"
 #include "vmbench/image.h"
+#include "vmbench/proc.h"
 #include "vmbench/util.h"
 
 /* The child writes its progress and any failure as records on the results
@@ -147,22 +148,6 @@ static void drop_capabilities(struct vmb_ctr_child *c)
 		die(c, "no_new_privs");
 }
 
-long vmb_ctr_private_kib(void)
-{
-	char line[128];
-	long sum = -1, v;
-	FILE *f = fopen("/proc/self/smaps_rollup", "r");
-
-	/* dirty pages only: clean ones are the binary's text, shared through the
-	 * page cache with every other instance, and reclaimable */
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Private_Dirty: %ld", &v) == 1)
-			sum = (sum < 0 ? 0 : sum) + v;
-	if (f)
-		fclose(f);
-	return sum;
-}
-
 /* PID 1 of the container: runs the agent as PID 2, reaps everything, and
  * reports how the agent ended (a signal cannot be passed on by exiting). */
 static __attribute__((noreturn)) void init_loop(struct vmb_ctr_child *c)
@@ -178,20 +163,22 @@ static __attribute__((noreturn)) void init_loop(struct vmb_ctr_child *c)
 	if (agent == 0) {
 		drop_capabilities(c);
 		phase(c, "exec");
-		execv(VMB_IMAGE_AGENT, c->agent_argv);
+		/* the container's own environment, not the host's */
+		execve(VMB_IMAGE_AGENT, c->agent_argv,
+		       (char *[]){"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/", NULL});
 		die(c, "exec the agent");
 	}
 	while ((pid = wait(&status)) != -1 || errno == EINTR)
 		if (pid == agent)
 			agent_status = status;
 	if (agent_status >= 0 && WIFSIGNALED(agent_status))
-		dprintf(VMB_INIT_FD_CHAN,
+		dprintf(VMB_INIT_FD_INIT,
 		        "{\"type\":\"init\",\"agent_signal\":%d,\"init_private_kib\":%ld}\n",
-		        WTERMSIG(agent_status), vmb_ctr_private_kib());
+		        WTERMSIG(agent_status), vmb_proc_private_kib(0, 0, 0));
 	else if (agent_status >= 0)
-		dprintf(VMB_INIT_FD_CHAN,
+		dprintf(VMB_INIT_FD_INIT,
 		        "{\"type\":\"init\",\"agent_exit\":%d,\"init_private_kib\":%ld}\n",
-		        WEXITSTATUS(agent_status), vmb_ctr_private_kib());
+		        WEXITSTATUS(agent_status), vmb_proc_private_kib(0, 0, 0));
 	_exit(agent_status >= 0 && WIFEXITED(agent_status) ? WEXITSTATUS(agent_status) : 126);
 }
 
@@ -203,6 +190,9 @@ int vmb_ctr_child_main(void *arg)
 	/* The helper's report pipe is the helper's alone: nothing in here may
 	 * hold it open (the host reads it to its end). */
 	close(VMB_INIT_FD_PID);
+	/* PID 1's report is PID 1's alone: the agent must not inherit it */
+	if (fcntl(VMB_INIT_FD_INIT, F_SETFD, FD_CLOEXEC) < 0)
+		_exit(125);
 	/* Wait until the host has written the id maps. */
 	if (read(VMB_INIT_FD_SYNC, &go, 1) != 1)
 		_exit(125);

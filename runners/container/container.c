@@ -16,6 +16,8 @@
 #include "runners/container/container.h"
 #include "vmbench/cgroup.h"
 #include "vmbench/image.h"
+#include "vmbench/probe.h"
+#include "vmbench/spawn.h"
 #include "vmbench/util.h"
 
 #define ID_COUNT 65536u
@@ -27,6 +29,7 @@ struct ctr {
 	char hostname[64];
 	struct vmb_cgroup *cg;
 	int sync_wr; /* host -> container: id maps are written */
+	int init_rd; /* container's PID 1 -> host: its "init" record */
 	int ctl_wr;  /* host -> helper: clone now */
 	int pid_rd;  /* helper -> host: the container's PID 1 */
 	pid_t init_pid;
@@ -56,36 +59,75 @@ static uid_t id_base(void)
 
 static int container_probe(char *why, size_t len)
 {
-	int status;
-	pid_t pid = fork();
+	struct vmb_probe ns, cg, ld;
 
-	if (pid == 0)
-		_exit(unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-		              CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP) == 0
-		              ? 0
-		              : errno);
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status)) {
-		snprintf(why, len, "cannot test for user namespaces: fork failed");
+	vmb_probe_userns(&ns);
+	if (!ns.ok) {
+		snprintf(why, len, "no user namespaces here: %s (see vmbench doctor)", ns.detail);
 		return -1;
 	}
-	if (WEXITSTATUS(status)) {
-		int e = WEXITSTATUS(status);
-		snprintf(why, len,
-		         "no user namespaces here: unshare failed: %s%s (see vmbench doctor)",
-		         strerror(e),
-		         e == ENOSPC ? " (user.max_user_namespaces is 0, or used up)" : "");
+	vmb_probe_cgroups(&cg);
+	if (!cg.ok) {
+		snprintf(why, len, "%s", cg.detail);
+		return -1;
+	}
+	vmb_probe_ldconfig(&ld);
+	if (!ld.ok) {
+		snprintf(why, len, "%s (%s)", ld.detail, ld.hint);
 		return -1;
 	}
 	if (geteuid() != 0) {
 		snprintf(why, len, "needs root to create cgroups and map id ranges");
 		return -1;
 	}
-	if (access("/sys/fs/cgroup", R_OK) < 0) {
-		snprintf(why, len, "no cgroup file system at /sys/fs/cgroup");
-		return -1;
-	}
 	return 0;
 }
+
+/* The runner's configuration: its image and its helper. */
+struct ctr_config {
+	const char *image;   /* --image, or NULL for vmbench's own cached image */
+	char init[PATH_MAX]; /* vmbench-init, or "" when not found (cases fail, saying so) */
+	char init_missing[512];
+};
+
+static int container_configure(const struct vmb_run_env *env, void **config, char *refuse,
+                               size_t len, struct vmb_error *err)
+{
+	struct ctr_config *cfg = calloc(1, sizeof(*cfg));
+	struct vmb_error missing = {0};
+
+	if (!cfg)
+		return vmb_error_sys(err, ENOMEM, "container configuration");
+	cfg->image = vmb_option_get(env, "image");
+	if (cfg->image && !*cfg->image) {
+		free(cfg);
+		return vmb_error_set(err, VMB_ERR_USAGE, "--image: empty path");
+	}
+	if (cfg->image && vmb_image_check(cfg->image, err) < 0) {
+		free(cfg);
+		return vmb_error_prefix(err, "--image");
+	}
+	/* a missing helper fails this runner's cases, not the run */
+	if (vmb_find_program("vmbench-init", "VMBENCH_INIT", "runners/container", cfg->init,
+	                     sizeof(cfg->init), &missing) < 0) {
+		cfg->init[0] = '\0';
+		snprintf(cfg->init_missing, sizeof(cfg->init_missing), "%s", missing.msg);
+	}
+	*config = cfg;
+	return 0;
+}
+
+static void container_release_config(void *config)
+{
+	free(config);
+}
+
+static const struct vmb_runner_option container_options[] = {
+        {"image", "DIR",
+         "root file system instead of vmbench's own cached image;\n"
+         "must hold the agent at /usr/local/bin"},
+        {NULL, NULL, NULL},
+};
 
 static int write_file(const char *path, const char *text, struct vmb_error *err)
 {
@@ -141,15 +183,17 @@ static int write_id_maps(pid_t pid, uid_t base, struct vmb_error *err)
 static int start_helper(struct vmb_instance *inst, struct ctr *c, struct vmb_error *err)
 {
 	const struct vmb_launch *spec = inst->spec;
+	const struct ctr_config *cfg = spec->config;
 	vmb_autofree char **agent = vmb_agent_argv(spec, "3", spec->volume_dir ? "/data" : NULL);
 	int chan[2] = {-1, -1}, sync[2] = {-1, -1}, ctl[2] = {-1, -1}, pids[2] = {-1, -1};
+	int rep[2] = {-1, -1};
 	char *argv[80];
 	int n = 0, logfd = -1, rc = -1;
 
 	if (!agent)
 		return vmb_error_sys(err, ENOMEM, "agent arguments");
 	agent[0] = VMB_IMAGE_AGENT;
-	argv[n++] = (char *)spec->init_path;
+	argv[n++] = (char *)cfg->init;
 	argv[n++] = c->image;
 	argv[n++] = c->inst_dir;
 	argv[n++] = spec->volume_dir ? (char *)spec->volume_dir : "-";
@@ -162,42 +206,37 @@ static int start_helper(struct vmb_instance *inst, struct ctr *c, struct vmb_err
 	if (logfd < 0)
 		return vmb_error_sys(err, errno, "open %s", spec->log_path);
 	if (pipe2(chan, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 || pipe2(ctl, O_CLOEXEC) < 0 ||
-	    pipe2(pids, O_CLOEXEC) < 0) {
+	    pipe2(pids, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
 		vmb_error_sys(err, errno, "pipe");
 		goto out;
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* Between fork and exec: the one place that may die on the spot.
-		 * Raise every source above the target numbers first. */
-		int src[4] = {
-		        fcntl(chan[1], F_DUPFD_CLOEXEC, 16), fcntl(sync[0], F_DUPFD_CLOEXEC, 16),
-		        fcntl(ctl[0], F_DUPFD_CLOEXEC, 16), fcntl(pids[1], F_DUPFD_CLOEXEC, 16)};
-		vmb_child_common(spec, logfd);
-		if (dup2(src[0], VMB_INIT_FD_CHAN) < 0 || dup2(src[1], VMB_INIT_FD_SYNC) < 0 ||
-		    dup2(src[2], VMB_INIT_FD_CTL) < 0 || dup2(src[3], VMB_INIT_FD_PID) < 0)
-			_exit(127);
-		execv(argv[0], argv);
-		dprintf(2, "vmbench: exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (pid < 0) {
-		vmb_error_sys(err, errno, "fork");
+	/* the descriptors container.h promises vmbench-init, in order from 3 */
+	struct vmb_spawn sp = {.argv = argv,
+	                       .fds = {[VMB_INIT_FD_CHAN - 3] = chan[1],
+	                               [VMB_INIT_FD_SYNC - 3] = sync[0],
+	                               [VMB_INIT_FD_CTL - 3] = ctl[0],
+	                               [VMB_INIT_FD_PID - 3] = pids[1],
+	                               [VMB_INIT_FD_INIT - 3] = rep[1]},
+	                       .nfds = 5,
+	                       .log_fd = logfd,
+	                       .cpus = spec->cpus};
+	pid_t pid;
+	if (vmb_spawn(&sp, &pid, err) < 0)
 		goto out;
-	}
 	inst->pid = pid;
 	inst->chan_fd = chan[0];
 	chan[0] = -1;
 	c->sync_wr = sync[1];
 	c->ctl_wr = ctl[1];
 	c->pid_rd = pids[0];
-	sync[1] = ctl[1] = pids[0] = -1;
+	c->init_rd = rep[0];
+	sync[1] = ctl[1] = pids[0] = rep[0] = -1;
 	rc = vmb_cgroup_attach(c->cg, pid, err);
 	if (rc == 0)
 		vmb_instance_phase(inst, "cgroup_joined");
 out:
 	for (int *fd = (int[]){chan[0], chan[1], sync[0], sync[1], ctl[0], ctl[1], pids[0], pids[1],
-	                       logfd, -2};
+	                       rep[0], rep[1], logfd, -2};
 	     *fd != -2; fd++)
 		if (*fd >= 0)
 			close(*fd);
@@ -208,22 +247,22 @@ static int container_prepare(struct vmb_instance *inst, struct vmb_error *err)
 {
 	static unsigned seq;
 	const struct vmb_launch *spec = inst->spec;
+	const struct ctr_config *cfg = spec->config;
 	struct ctr *c = calloc(1, sizeof(*c));
 	char name[64];
 
 	if (!c)
 		return vmb_error_sys(err, ENOMEM, "container");
 	inst->priv = c;
-	c->sync_wr = c->ctl_wr = c->pid_rd = -1;
+	c->sync_wr = c->ctl_wr = c->pid_rd = c->init_rd = -1;
 	c->id_base = id_base();
 	seq++;
-	if (!spec->init_path)
-		return vmb_error_set(err, VMB_ERR_FAIL,
-		                     "vmbench-init was not found beside vmbench");
-	if (spec->image_dir) {
-		if (vmb_image_check(spec->image_dir, err) < 0)
+	if (!cfg->init[0])
+		return vmb_error_set(err, VMB_ERR_FAIL, "%s", cfg->init_missing);
+	if (cfg->image) {
+		if (vmb_image_check(cfg->image, err) < 0)
 			return -1;
-		snprintf(c->image, sizeof(c->image), "%s", spec->image_dir);
+		snprintf(c->image, sizeof(c->image), "%s", cfg->image);
 	} else if (vmb_image_ensure(spec->agent_path, c->image, sizeof(c->image), err) < 0) {
 		return -1;
 	}
@@ -276,11 +315,19 @@ static int container_wait(struct vmb_instance *inst, struct vmb_error *err)
 	int rc = vmb_wait_agent_process(inst, err);
 	int32_t helper_kib;
 
-	/* The runner's own memory: vmbench-init as PID 1 (in its last record)
-	 * and as helper (sent when it was done); text shared with other
-	 * processes is not counted: it costs nothing per instance. */
-	json_t *init = vmb_record_find(inst->records, "init");
-	json_t *init_kib = json_object_get(init, "init_private_kib");
+	/* How the agent ended, from PID 1 on a pipe the agent never held (an
+	 * "init" record on the agent's own channel would be the agent's word) */
+	char line[512];
+	fcntl(c->init_rd, F_SETFL, O_NONBLOCK); /* a killed PID 1 sent nothing */
+	ssize_t n = read(c->init_rd, line, sizeof(line) - 1);
+	if (n > 0) {
+		json_error_t jerr;
+		line[n] = '\0';
+		inst->init = json_loads(line, JSON_DISABLE_EOF_CHECK, &jerr);
+	}
+	/* The runner's own memory: vmbench-init as PID 1 (in its record) and as
+	 * helper (sent when it was done) */
+	json_t *init_kib = json_object_get(inst->init, "init_private_kib");
 	fcntl(c->pid_rd, F_SETFL, O_NONBLOCK); /* a killed helper sent nothing */
 	if (read(c->pid_rd, &helper_kib, sizeof(helper_kib)) == sizeof(helper_kib) &&
 	    helper_kib >= 0 && json_integer_value(init_kib) >= 0 && json_is_integer(init_kib))
@@ -314,7 +361,7 @@ static void container_teardown(struct vmb_instance *inst)
 		json_object_set_new(inst->host, "cgroup", vmb_cgroup_read(c->cg));
 	if (vmb_cgroup_destroy(c->cg, &err) < 0)
 		json_object_set_new(inst->host, "teardown_error", json_string(err.msg));
-	for (int *fd = (int[]){c->sync_wr, c->ctl_wr, c->pid_rd, -2}; *fd != -2; fd++)
+	for (int *fd = (int[]){c->sync_wr, c->ctl_wr, c->pid_rd, c->init_rd, -2}; *fd != -2; fd++)
 		if (*fd >= 0)
 			close(*fd);
 	if (c->dirs_made && vmb_rm_tree(c->inst_dir, &err) < 0)
@@ -323,10 +370,23 @@ static void container_teardown(struct vmb_instance *inst)
 	inst->priv = NULL;
 }
 
+static const struct vmb_lack container_lacks[] = {
+        {VMB_NEED_NETWORK, "its network namespace has loopback only (no veth or bridge yet)"},
+        {0, NULL},
+};
+
 const struct vmb_runner vmb_runner_container = {
         .name = "container",
         .summary = "the agent in vmbench's own namespace container (no Docker, no runc)",
+        .usage = "--cpus F is its cgroup's CPU bandwidth in cores; --memory SIZE its cgroup's\n"
+                 "memory limit (an instance that exceeds it is OOM-killed, recorded as\n"
+                 "failed, and the run goes on)",
         .probe = container_probe,
+        .offers = VMB_NEED_DISK | VMB_NEED_HUGEPAGES,
+        .lacks = container_lacks,
+        .options = container_options,
+        .configure = container_configure,
+        .release_config = container_release_config,
         .prepare = container_prepare,
         .launch = container_launch,
         .wait = container_wait,

@@ -10,6 +10,9 @@ enum {
 	VMB_INIT_FD_CTL = 5,  /* host -> helper: clone now */
 	VMB_INIT_FD_PID = 6,  /* helper -> host: the container's PID 1 (int32, host pid),
 	                       * then, when PID 1 is gone, the helper's private KiB (int32) */
+	VMB_INIT_FD_INIT = 7, /* PID 1 -> host: one "init" record, how the agent ended and
+	                       * PID 1's own memory; the agent never holds it, so it cannot
+	                       * speak for its init */
 };
 
 /* Everything the container's side needs, parsed from vmbench-init's argv:
@@ -21,11 +24,6 @@ struct vmb_ctr_child {
 	const char *hostname;
 	char **agent_argv; /* argv of the agent, inside the container */
 };
-
-/* This process's private dirty memory in KiB (Private_Dirty of
- * /proc/self/smaps_rollup), or -1. vmbench-init reports its own, as helper
- * and as PID 1, so the runner's cost is measured whatever the agent's speed. */
-long vmb_ctr_private_kib(void);
 
 /* The container's entry point (clone's fn): sets up mounts, root, devices,
  * hostname and loopback, then runs as the container's init: starts the agent

@@ -12,26 +12,12 @@
 #include <unistd.h>
 
 #include "runners/container/container.h"
+#include "vmbench/proc.h"
+#include "vmbench/util.h"
 
 #define STACK_SIZE (128 * 1024)
 
 static char stack[STACK_SIZE] __attribute__((aligned(16)));
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -59,15 +45,16 @@ int main(int argc, char **argv)
 	                          CLONE_NEWNET | SIGCHLD,
 	                  &c);
 	int32_t msg = pid < 0 ? -errno : (int32_t)pid;
-	if (write_all(VMB_INIT_FD_PID, &msg, sizeof(msg)) < 0 || pid < 0)
+	if (vmb_write_all(VMB_INIT_FD_PID, &msg, sizeof(msg)) < 0 || pid < 0)
 		return 125;
 	/* only the container keeps the channel and the go-ahead open */
 	close(VMB_INIT_FD_CHAN);
 	close(VMB_INIT_FD_SYNC);
+	close(VMB_INIT_FD_INIT);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return 125;
-	int32_t kib = (int32_t)vmb_ctr_private_kib();
-	(void)!write_all(VMB_INIT_FD_PID, &kib, sizeof(kib));
+	int32_t kib = (int32_t)vmb_proc_private_kib(0, 0, 0);
+	(void)!vmb_write_all(VMB_INIT_FD_PID, &kib, sizeof(kib));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -5,7 +5,7 @@
 
 #include "runners/vm/vmm.h"
 
-struct __attribute__((packed)) sdt_header {
+struct __attribute__((packed)) acpi_sdt_header {
 	char signature[4];
 	uint32_t length;
 	uint8_t revision;
@@ -17,7 +17,7 @@ struct __attribute__((packed)) sdt_header {
 	uint32_t creator_revision;
 };
 
-struct __attribute__((packed)) rsdp {
+struct __attribute__((packed)) acpi_rsdp {
 	char signature[8];
 	uint8_t checksum;
 	char oem_id[6];
@@ -29,7 +29,7 @@ struct __attribute__((packed)) rsdp {
 	uint8_t reserved[3];
 };
 
-static uint8_t sum(const void *p, size_t n)
+static uint8_t acpi_checksum(const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	uint8_t s = 0;
@@ -39,7 +39,7 @@ static uint8_t sum(const void *p, size_t n)
 	return (uint8_t)-s;
 }
 
-static void header(struct sdt_header *h, const char *sig, uint32_t length, uint8_t rev)
+static void acpi_header(struct acpi_sdt_header *h, const char *sig, uint32_t length, uint8_t rev)
 {
 	memcpy(h->signature, sig, 4);
 	h->length = length;
@@ -50,7 +50,7 @@ static void header(struct sdt_header *h, const char *sig, uint32_t length, uint8
 	memcpy(h->creator_id, "VMBN", 4);
 	h->creator_revision = 1;
 	h->checksum = 0;
-	h->checksum = sum(h, length);
+	h->checksum = acpi_checksum(h, length);
 }
 
 void vmm_acpi_build(struct vmm *v)
@@ -59,7 +59,7 @@ void vmm_acpi_build(struct vmm *v)
 	uint64_t rsdt_at = VMM_ACPI_ADDR + 0x40, xsdt_at = VMM_ACPI_ADDR + 0x80,
 	         madt_at = VMM_ACPI_ADDR + 0x100;
 	uint8_t *madt = v->mem + madt_at;
-	size_t off = sizeof(struct sdt_header);
+	size_t off = sizeof(struct acpi_sdt_header);
 
 	memset(base, 0, 0x1000);
 	/* MADT: local APIC address and PCAT_COMPAT (legacy PICs present) */
@@ -82,24 +82,24 @@ void vmm_acpi_build(struct vmm *v)
 	uint8_t iso[10] = {2, 10, 0, 0, 2, 0, 0, 0, 0, 0};
 	memcpy(madt + off, iso, 10);
 	off += 10;
-	header((struct sdt_header *)madt, "APIC", (uint32_t)off, 3);
+	acpi_header((struct acpi_sdt_header *)madt, "APIC", (uint32_t)off, 3);
 
-	struct sdt_header *rsdt = (struct sdt_header *)(v->mem + rsdt_at);
+	struct acpi_sdt_header *rsdt = (struct acpi_sdt_header *)(v->mem + rsdt_at);
 	uint32_t madt32 = (uint32_t)madt_at;
 	memcpy((uint8_t *)rsdt + sizeof(*rsdt), &madt32, 4);
-	header(rsdt, "RSDT", sizeof(*rsdt) + 4, 1);
+	acpi_header(rsdt, "RSDT", sizeof(*rsdt) + 4, 1);
 
-	struct sdt_header *xsdt = (struct sdt_header *)(v->mem + xsdt_at);
+	struct acpi_sdt_header *xsdt = (struct acpi_sdt_header *)(v->mem + xsdt_at);
 	memcpy((uint8_t *)xsdt + sizeof(*xsdt), &madt_at, 8);
-	header(xsdt, "XSDT", sizeof(*xsdt) + 8, 1);
+	acpi_header(xsdt, "XSDT", sizeof(*xsdt) + 8, 1);
 
-	struct rsdp *r = (struct rsdp *)base;
+	struct acpi_rsdp *r = (struct acpi_rsdp *)base;
 	memcpy(r->signature, "RSD PTR ", 8);
 	memcpy(r->oem_id, "VMBNCH", 6);
 	r->revision = 2;
 	r->rsdt = (uint32_t)rsdt_at;
 	r->length = sizeof(*r);
 	r->xsdt = xsdt_at;
-	r->checksum = sum(r, 20);
-	r->ext_checksum = sum(r, sizeof(*r));
+	r->checksum = acpi_checksum(r, 20);
+	r->ext_checksum = acpi_checksum(r, sizeof(*r));
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -15,35 +16,42 @@
 #define HDRS_MAGIC    0x53726448 /* "HdrS" */
 #define MIN_PROTOCOL  0x020c     /* 2.12: xloadflags says whether a 64-bit entry exists */
 
-/* Writes "<path>: <what> (<detail>)" style messages; returns -1. */
-static int fail(char *msg, size_t len, const char *what, const char *path, const char *detail)
+/* Sets err to "<path>: <what> (<detail>)"; returns -1. */
+static int boot_fail(struct vmb_error *err, const char *what, const char *path, const char *detail)
 {
-	snprintf(msg, len, "%s: %s%s%s%s", path, what, detail ? " (" : "", detail ? detail : "",
-	         detail ? ")" : "");
-	return -1;
+	return vmb_error_set(err, VMB_ERR_FAIL, "%s: %s%s%s%s", path, what, detail ? " (" : "",
+	                     detail ? detail : "", detail ? ")" : "");
 }
 
-/* Reads the whole file; NULL with msg on failure. */
-static uint8_t *slurp(const char *path, size_t *size, char *msg, size_t len)
+/* Reads the whole file; NULL with err on failure. */
+static uint8_t *boot_slurp(const char *path, size_t *size, struct vmb_error *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	uint8_t *buf = NULL;
+	size_t got = 0;
+	ssize_t n = 0;
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		fail(msg, len, "cannot read", path, fd < 0 ? strerror(errno) : "not a file");
+		boot_fail(err, "cannot read", path, fd < 0 ? strerror(errno) : "not a file");
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
-	size_t got = 0;
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+	if (!buf) {
+		boot_fail(err, "cannot read", path, "out of memory");
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	if (!buf || got != (size_t)st.st_size) {
-		fail(msg, len, "read failed", path, strerror(errno));
+	if (got != (size_t)st.st_size) {
+		boot_fail(err, "read failed", path,
+		          n < 0 ? strerror(errno) : "the file shrank while it was read");
 		free(buf);
 		buf = NULL;
 	}
@@ -54,68 +62,76 @@ out:
 	return buf;
 }
 
+/* The kernel's version string from its header, printable ASCII only (it goes
+ * into JSON); "" if the header names none. */
+static void boot_version(const uint8_t *img, size_t size, const struct setup_header *h,
+                         char *version, size_t vlen)
+{
+	size_t off = (size_t)h->kernel_version + 0x200, n = 0;
+
+	if (h->kernel_version && off < size)
+		for (; n + 1 < vlen && off + n < size && img[off + n]; n++)
+			version[n] = img[off + n] >= 0x20 && img[off + n] < 0x7f
+			                     ? (char)img[off + n]
+			                     : '?';
+	version[n] = '\0';
+}
+
 /* Header checks shared by vmbench (early) and the VMM: 0, or -1 with why. */
-static int check_header(const uint8_t *img, size_t size, const char *path, char *version,
-                        size_t vlen, char *msg, size_t len)
+static int boot_check_header(const uint8_t *img, size_t size, const char *path, char *version,
+                             size_t vlen, struct vmb_error *err)
 {
 	struct setup_header h;
 
 	if (size < 0x1000)
-		return fail(msg, len, "not a Linux kernel image", path, "too small for a bzImage");
+		return boot_fail(err, "not a Linux kernel image", path, "too small for a bzImage");
 	memcpy(&h, img + SETUP_HDR_OFF, sizeof(h));
 	if (h.boot_flag != 0xAA55 || h.header != HDRS_MAGIC)
-		return fail(msg, len, "not a Linux bzImage", path,
-		            "no 0xAA55 boot flag and HdrS signature in its setup header");
+		return boot_fail(err, "not a Linux bzImage", path,
+		                 "no 0xAA55 boot flag and HdrS signature in its setup header");
 	if (h.version < MIN_PROTOCOL) {
 		char v[64];
 		snprintf(v, sizeof(v), "version %u.%02u; this VMM needs 2.12 or later",
 		         h.version >> 8, h.version & 0xff);
-		return fail(msg, len, "boot protocol too old", path, v);
+		return boot_fail(err, "boot protocol too old", path, v);
 	}
 	if (!(h.loadflags & LOADED_HIGH) || !(h.xloadflags & XLF_KERNEL_64))
-		return fail(msg, len, "cannot be booted by this VMM", path,
-		            "it cannot be loaded at 1 MiB or has no 64-bit entry point");
+		return boot_fail(err, "cannot be booted by this VMM", path,
+		                 "it cannot be loaded at 1 MiB or has no 64-bit entry point");
 	if (h.relocatable_kernel &&
 	    (h.kernel_alignment == 0 || (h.kernel_alignment & (h.kernel_alignment - 1)) != 0))
-		return fail(msg, len, "has a broken header", path,
-		            "kernel_alignment is not a power of two");
+		return boot_fail(err, "has a broken header", path,
+		                 "kernel_alignment is not a power of two");
 	if (!h.relocatable_kernel && h.pref_address != VMM_KERNEL_ADDR)
-		return fail(msg, len, "cannot be booted by this VMM", path,
-		            "it is not relocatable");
+		return boot_fail(err, "cannot be booted by this VMM", path,
+		                 "it is not relocatable");
 	unsigned setup = h.setup_sects ? h.setup_sects : 4;
 	size_t kernel_off = (size_t)(setup + 1) * 512;
 	if (kernel_off >= size)
-		return fail(msg, len, "truncated", path,
-		            "the file ends before its protected-mode kernel");
+		return boot_fail(err, "truncated", path,
+		                 "the file ends before its protected-mode kernel");
 	/* syssize counts 16-byte paragraphs of the protected-mode kernel */
 	if (kernel_off + (size_t)h.syssize * 16 > size)
-		return fail(msg, len, "truncated", path,
-		            "shorter than the kernel size its header declares");
-	if (version && vlen) {
-		version[0] = '\0';
-		size_t off = (size_t)h.kernel_version + 0x200;
-		if (h.kernel_version && off < size) {
-			size_t n = strnlen((const char *)img + off, size - off);
-			snprintf(version, vlen, "%.*s", (int)(n < vlen ? n : vlen - 1),
-			         (const char *)img + off);
-		}
-	}
+		return boot_fail(err, "truncated", path,
+		                 "shorter than the kernel size its header declares");
+	if (version && vlen)
+		boot_version(img, size, &h, version, vlen);
 	return 0;
 }
 
-int vmm_check_bzimage(const char *path, char *version, size_t vlen, char *msg, size_t len)
+int vmm_check_bzimage(const char *path, char *version, size_t vlen, struct vmb_error *err)
 {
 	size_t size;
-	uint8_t *img = slurp(path, &size, msg, len);
+	uint8_t *img = boot_slurp(path, &size, err);
 
 	if (!img)
 		return -1;
-	int rc = check_header(img, size, path, version, vlen, msg, len);
+	int rc = boot_check_header(img, size, path, version, vlen, err);
 	free(img);
 	return rc;
 }
 
-static void e820_add(struct boot_params *bp, uint64_t addr, uint64_t size, uint32_t type)
+static void boot_e820_add(struct boot_params *bp, uint64_t addr, uint64_t size, uint32_t type)
 {
 	struct boot_e820_entry *e = &bp->e820_table[bp->e820_entries++];
 
@@ -125,7 +141,7 @@ static void e820_add(struct boot_params *bp, uint64_t addr, uint64_t size, uint3
 }
 
 /* Identity map of the first 4 GiB with 2 MiB pages, and a flat GDT. */
-static void page_tables_and_gdt(struct vmm *v)
+static void boot_page_tables_and_gdt(struct vmm *v)
 {
 	uint64_t *pml4 = (uint64_t *)(v->mem + VMM_PML4_ADDR);
 	uint64_t *pdpt = pml4 + 512;
@@ -146,16 +162,16 @@ static void page_tables_and_gdt(struct vmm *v)
 	gdt[3] = 0x00cf93000000ffffull; /* 0x18: data */
 }
 
-int vmm_boot_load(struct vmm *v, struct vmm_boot *b, char *msg, size_t len)
+int vmm_boot_load(struct vmm *v, struct vmm_boot *b, struct vmb_error *err)
 {
 	size_t ksize, isize = 0;
-	uint8_t *img = slurp(b->kernel_path, &ksize, msg, len), *initrd = NULL;
+	uint8_t *img = boot_slurp(b->kernel_path, &ksize, err), *initrd = NULL;
 	int rc = -1;
 
 	if (!img)
 		return -1;
-	if (check_header(img, ksize, b->kernel_path, b->kernel_version, sizeof(b->kernel_version),
-	                 msg, len) < 0)
+	if (boot_check_header(img, ksize, b->kernel_path, b->kernel_version,
+	                      sizeof(b->kernel_version), err) < 0)
 		goto out;
 	struct setup_header h;
 	memcpy(&h, img + SETUP_HDR_OFF, sizeof(h));
@@ -165,24 +181,26 @@ int vmm_boot_load(struct vmm *v, struct vmm_boot *b, char *msg, size_t len)
 	uint64_t kernel_end =
 	        VMM_KERNEL_ADDR + (h.init_size > kernel_len ? h.init_size : kernel_len);
 	if (kernel_end > v->mem_size) {
-		snprintf(msg, len, "%s needs %llu MiB to unpack; guest memory is %llu MiB",
-		         b->kernel_path, (unsigned long long)(kernel_end >> 20) + 1,
-		         (unsigned long long)(v->mem_size >> 20));
+		vmb_error_set(err, VMB_ERR_FAIL,
+		              "%s needs %llu MiB to unpack; guest memory is %llu MiB",
+		              b->kernel_path, (unsigned long long)(kernel_end >> 20) + 1,
+		              (unsigned long long)(v->mem_size >> 20));
 		goto out;
 	}
 	memcpy(v->mem + VMM_KERNEL_ADDR, img + kernel_off, kernel_len);
 
 	size_t cmdlen = strlen(b->cmdline);
 	if (cmdlen >= h.cmdline_size || cmdlen >= 0x10000) {
-		snprintf(msg, len, "kernel command line of %zu bytes exceeds the kernel's %u",
-		         cmdlen, h.cmdline_size);
+		vmb_error_set(err, VMB_ERR_FAIL,
+		              "kernel command line of %zu bytes exceeds %s's limit of %u", cmdlen,
+		              b->kernel_path, h.cmdline_size);
 		goto out;
 	}
 	memcpy(v->mem + VMM_CMDLINE_ADDR, b->cmdline, cmdlen + 1);
 
 	uint64_t initrd_addr = 0;
 	if (b->initrd_path) {
-		initrd = slurp(b->initrd_path, &isize, msg, len);
+		initrd = boot_slurp(b->initrd_path, &isize, err);
 		if (!initrd)
 			goto out;
 		uint64_t top = v->mem_size < (uint64_t)h.initrd_addr_max + 1
@@ -190,11 +208,12 @@ int vmm_boot_load(struct vmm *v, struct vmm_boot *b, char *msg, size_t len)
 		                       : (uint64_t)h.initrd_addr_max + 1;
 		initrd_addr = (top - isize) & ~0xfffull;
 		if (isize >= top || initrd_addr < kernel_end) {
-			snprintf(msg, len,
-			         "initramfs %s (%zu MiB) does not fit in guest memory of %llu MiB "
-			         "beside the kernel: raise --memory",
-			         b->initrd_path, isize >> 20,
-			         (unsigned long long)(v->mem_size >> 20));
+			vmb_error_set(
+			        err, VMB_ERR_FAIL,
+			        "initramfs %s (%zu MiB) does not fit in guest memory of %llu MiB "
+			        "beside the kernel: raise --memory",
+			        b->initrd_path, isize >> 20,
+			        (unsigned long long)(v->mem_size >> 20));
 			goto out;
 		}
 		memcpy(v->mem + initrd_addr, initrd, isize);
@@ -208,10 +227,11 @@ int vmm_boot_load(struct vmm *v, struct vmm_boot *b, char *msg, size_t len)
 	bp->hdr.ramdisk_image = (uint32_t)initrd_addr;
 	bp->hdr.ramdisk_size = (uint32_t)isize;
 	bp->hdr.loadflags |= LOADED_HIGH;
-	e820_add(bp, 0, VMM_EBDA_START, 1);                                /* RAM */
-	e820_add(bp, VMM_EBDA_START, VMM_KERNEL_ADDR - VMM_EBDA_START, 2); /* EBDA, ACPI, BIOS */
-	e820_add(bp, VMM_KERNEL_ADDR, v->mem_size - VMM_KERNEL_ADDR, 1);
-	page_tables_and_gdt(v);
+	boot_e820_add(bp, 0, VMM_EBDA_START, 1); /* RAM */
+	boot_e820_add(bp, VMM_EBDA_START, VMM_KERNEL_ADDR - VMM_EBDA_START,
+	              2); /* EBDA, ACPI, BIOS */
+	boot_e820_add(bp, VMM_KERNEL_ADDR, v->mem_size - VMM_KERNEL_ADDR, 1);
+	boot_page_tables_and_gdt(v);
 	rc = 0;
 out:
 	free(img);
@@ -219,7 +239,7 @@ out:
 	return rc;
 }
 
-static void segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+static void boot_segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
 {
 	memset(s, 0, sizeof(*s));
 	s->selector = sel;
@@ -233,18 +253,16 @@ static void segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code
 	s->db = !code;
 }
 
-int vmm_boot_regs(struct vmm *v, struct vmm_vcpu *c, char *msg, size_t len)
+int vmm_boot_regs(struct vmm *v, struct vmm_vcpu *c, struct vmb_error *err)
 {
 	struct kvm_sregs sr;
 	struct kvm_regs r = {0};
 	struct kvm_fpu fpu = {0};
 
-	if (ioctl(c->fd, KVM_GET_SREGS, &sr) < 0) {
-		snprintf(msg, len, "KVM_GET_SREGS: %s", strerror(errno));
-		return -1;
-	}
-	segment(&sr.cs, 0x10, 0xb, true);
-	segment(&sr.ds, 0x18, 0x3, false);
+	if (ioctl(c->fd, KVM_GET_SREGS, &sr) < 0)
+		return vmb_error_sys(err, errno, "KVM_GET_SREGS of the boot vCPU");
+	boot_segment(&sr.cs, 0x10, 0xb, true);
+	boot_segment(&sr.ds, 0x18, 0x3, false);
 	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
 	sr.gdt.base = VMM_GDT_ADDR;
 	sr.gdt.limit = 4 * 8 - 1;
@@ -266,10 +284,18 @@ int vmm_boot_regs(struct vmm *v, struct vmm_vcpu *c, char *msg, size_t len)
 	          .e = {{.index = 0x2ff, .data = (1u << 11) | 6}, /* IA32_MTRR_DEF_TYPE */
 	                {.index = 0x1a0, .data = 1}}}; /* IA32_MISC_ENABLE: fast strings */
 	if (ioctl(c->fd, KVM_SET_SREGS, &sr) < 0 || ioctl(c->fd, KVM_SET_REGS, &r) < 0 ||
-	    ioctl(c->fd, KVM_SET_FPU, &fpu) < 0 || ioctl(c->fd, KVM_SET_MSRS, &msrs) != 2) {
-		snprintf(msg, len, "setting the boot vCPU's registers: %s", strerror(errno));
-		return -1;
-	}
+	    ioctl(c->fd, KVM_SET_FPU, &fpu) < 0)
+		return vmb_error_sys(err, errno, "setting the boot vCPU's registers");
+	/* KVM_SET_MSRS returns how many it set: fewer is a refusal, not an errno */
+	int set = ioctl(c->fd, KVM_SET_MSRS, &msrs);
+	if (set < 0)
+		return vmb_error_sys(err, errno,
+		                     "setting the boot vCPU's MTRR and MISC_ENABLE MSRs");
+	if (set != 2)
+		return vmb_error_set(err, VMB_ERR_FAIL,
+		                     "KVM set %d of the boot vCPU's 2 MSRs (MTRR default type, "
+		                     "MISC_ENABLE)",
+		                     set);
 	(void)v;
 	return 0;
 }

@@ -8,19 +8,18 @@
 
 #include "runners/vm/vmm.h"
 
-#define MAX_ENTRIES 128
+#define CPUID_MAX_ENTRIES 128
 
-int vmm_cpuid_set(struct vmm *v, struct vmm_vcpu *c, char *msg, size_t len)
+int vmm_cpuid_set(struct vmm *v, struct vmm_vcpu *c, struct vmb_error *err)
 {
 	struct {
 		struct kvm_cpuid2 h;
-		struct kvm_cpuid_entry2 e[MAX_ENTRIES];
-	} cpuid = {.h.nent = MAX_ENTRIES};
+		struct kvm_cpuid_entry2 e[CPUID_MAX_ENTRIES];
+	} cpuid = {.h.nent = CPUID_MAX_ENTRIES};
 
-	if (ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0) {
-		snprintf(msg, len, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
-		return -1;
-	}
+	if (ioctl(v->kvm, KVM_GET_SUPPORTED_CPUID, &cpuid) < 0)
+		return vmb_error_sys(err, errno, "KVM_GET_SUPPORTED_CPUID (%d entries at most)",
+		                     CPUID_MAX_ENTRIES);
 	for (uint32_t i = 0; i < cpuid.h.nent; i++) {
 		struct kvm_cpuid_entry2 *e = &cpuid.e[i];
 		switch (e->function) {
@@ -48,10 +47,8 @@ int vmm_cpuid_set(struct vmm *v, struct vmm_vcpu *c, char *msg, size_t len)
 			break;
 		}
 	}
-	if (ioctl(c->fd, KVM_SET_CPUID2, &cpuid) < 0) {
-		snprintf(msg, len, "KVM_SET_CPUID2: %s", strerror(errno));
-		return -1;
-	}
+	if (ioctl(c->fd, KVM_SET_CPUID2, &cpuid) < 0)
+		return vmb_error_sys(err, errno, "KVM_SET_CPUID2 on vCPU %d", c->id);
 	if (c->id == 0) {
 		json_t *o = json_object();
 		for (uint32_t i = 0; i < cpuid.h.nent; i++) {
@@ -66,6 +63,7 @@ int vmm_cpuid_set(struct vmm *v, struct vmm_vcpu *c, char *msg, size_t len)
 			}
 		}
 		json_object_set_new(o, "masked_for_emulator", json_boolean(v->emulated));
+		json_decref(v->cpuid_offered);
 		v->cpuid_offered = o;
 	}
 	return 0;

@@ -1,126 +1,191 @@
-/* dev_uart.c: an 8250/16550 UART at 0x3f8 (ttyS0), the guest's console. It answers
+/* dev_uart.c: an 8250/16550 UART (ttyS0 at 0x3f8), the guest's console. It answers
  * the kernel's probe (scratch register, loopback through MCR/MSR, FIFO bits in IIR)
- * and raises IRQ 4 when the transmitter empties, which user-space writes wait for. */
+ * and raises its IRQ when the transmitter empties, which user-space writes wait for. What
+ * the guest writes goes to the console log, up to the VM's cap; the rest is counted. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "runners/vm/vmm.h"
 
 enum { RBR_THR, IER, IIR_FCR, LCR, MCR, LSR, MSR, SCR };
 
-static struct {
-	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
-	bool thre_pending; /* transmitter-empty interrupt not yet acknowledged */
-	char line[256];
-	size_t len;
-} u;
+#define IER_THRE  0x02 /* interrupt when the transmitter holding register empties */
+#define LCR_DLAB  0x80 /* registers 0 and 1 are the divisor latch */
+#define MCR_LOOP  0x10
+#define IIR_NONE  0x01
+#define IIR_THRE  0x02
+#define IIR_FIFOS 0xc0
 
-static void console_byte(struct vmm *v, uint8_t b)
+struct uart {
+	int irq;
+	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
+	bool thre_pending;      /* transmitter-empty interrupt not yet acknowledged */
+	bool console_line_seen; /* the first whole line was written */
+	uint64_t tx_bytes, irqs, dropped;
+};
+
+/* Whether one more byte fits in the console log. The count is the VM's (the
+ * log is), so every UART shares the cap; whoever reaches it says so once. */
+static bool uart_console_room(struct vmm *v)
 {
+	unsigned long long n = atomic_fetch_add(&v->console_bytes, 1);
+
+	if (n < v->console_log_max)
+		return true;
+	if (n == v->console_log_max && v->console_fd >= 0)
+		dprintf(v->console_fd,
+		        "\nvmbench-vmm: the console log reached its cap of %llu bytes; the "
+		        "guest's further output is dropped and counted\n",
+		        (unsigned long long)v->console_log_max);
+	return false;
+}
+
+static void uart_console_byte(struct vmm *v, struct uart *u, uint8_t b)
+{
+	u->tx_bytes++;
 	if (b == '\r')
 		return;
-	if (v->console_fd >= 0)
-		(void)!write(v->console_fd, &b, 1);
-	if (v->verbose)
-		(void)!write(5, &b, 1);
-	if (b == '\n' && !v->console_line_seen) {
-		v->console_line_seen = true;
+	if (!uart_console_room(v)) {
+		u->dropped++;
+	} else {
+		if (v->console_fd >= 0)
+			(void)!write(v->console_fd, &b, 1);
+		if (v->term_fd >= 0)
+			(void)!write(v->term_fd, &b, 1);
+	}
+	if (b == '\n' && !u->console_line_seen) {
+		u->console_line_seen = true;
 		vmm_phase(v, "first_console_line");
 	}
 }
 
-static void update_irq(struct vmm *v)
+static void uart_update_irq(struct vmm *v, struct uart *u)
 {
-	if ((u.ier & 0x02) && u.thre_pending)
-		vmm_irq_pulse(v, 4);
+	if ((u->ier & IER_THRE) && u->thre_pending) {
+		u->irqs++;
+		vmm_irq_pulse(v, u->irq);
+	}
 }
 
-static uint8_t msr_value(void)
+static uint8_t uart_msr(const struct uart *u)
 {
-	if (u.mcr & 0x10) /* loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
-		return (uint8_t)(((u.mcr & 0x01) << 5) | ((u.mcr & 0x02) << 3) |
-		                 ((u.mcr & 0x04) << 4) | ((u.mcr & 0x08) << 4));
+	if (u->mcr & MCR_LOOP) /* loopback: DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD */
+		return (uint8_t)(((u->mcr & 0x01) << 5) | ((u->mcr & 0x02) << 3) |
+		                 ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4));
 	return 0xb0; /* DCD, DSR, CTS */
 }
 
-static void uart_io(struct vmm *v, uint16_t port, bool out, uint8_t *data, uint32_t size,
-                    uint32_t count)
+static void uart_write(struct vmm *v, struct uart *u, unsigned reg, uint8_t val)
 {
-	unsigned reg = port - 0x3f8u;
-	bool dlab = u.lcr & 0x80;
+	bool dlab = u->lcr & LCR_DLAB;
 
-	for (uint32_t i = 0; i < count; i++) {
-		uint8_t *d = data + (size_t)i * size;
-		if (out) {
-			switch (reg) {
-			case RBR_THR:
-				if (dlab) {
-					u.dll = *d;
-				} else {
-					console_byte(v, *d);
-					u.thre_pending = true;
-					update_irq(v);
-				}
-				break;
-			case IER:
-				if (dlab) {
-					u.dlm = *d;
-				} else {
-					u.ier = *d & 0x0f;
-					if (u.ier & 0x02)
-						u.thre_pending = true;
-					update_irq(v);
-				}
-				break;
-			case IIR_FCR:
-				u.fcr = *d;
-				break;
-			case LCR:
-				u.lcr = *d;
-				break;
-			case MCR:
-				u.mcr = *d & 0x1f;
-				break;
-			case SCR:
-				u.scr = *d;
-				break;
-			default:
-				break;
-			}
-			continue;
+	switch (reg) {
+	case RBR_THR:
+		if (dlab) {
+			u->dll = val;
+			break;
 		}
-		switch (reg) {
-		case RBR_THR:
-			*d = dlab ? u.dll : 0;
+		uart_console_byte(v, u, val);
+		u->thre_pending = true;
+		uart_update_irq(v, u);
+		break;
+	case IER:
+		if (dlab) {
+			u->dlm = val;
 			break;
-		case IER:
-			*d = dlab ? u.dlm : u.ier;
-			break;
-		case IIR_FCR:
-			/* reading IIR acknowledges a transmitter-empty interrupt */
-			*d = (uint8_t)(((u.fcr & 1) ? 0xc0 : 0) |
-			               ((u.ier & 0x02) && u.thre_pending ? 0x02 : 0x01));
-			u.thre_pending = false;
-			break;
-		case LCR:
-			*d = u.lcr;
-			break;
-		case MCR:
-			*d = u.mcr;
-			break;
-		case LSR:
-			*d = 0x60; /* transmitter holding register and shifter empty, no input */
-			break;
-		case MSR:
-			*d = msr_value();
-			break;
-		case SCR:
-			*d = u.scr;
-			break;
-		default:
-			*d = 0xff;
-			break;
+		}
+		u->ier = val & 0x0f;
+		if (u->ier & IER_THRE)
+			u->thre_pending = true;
+		uart_update_irq(v, u);
+		break;
+	case IIR_FCR:
+		u->fcr = val;
+		break;
+	case LCR:
+		u->lcr = val;
+		break;
+	case MCR:
+		u->mcr = val & 0x1f;
+		break;
+	case SCR:
+		u->scr = val;
+		break;
+	default: /* LSR and MSR are read-only */
+		break;
+	}
+}
+
+static uint8_t uart_read(struct uart *u, unsigned reg)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+	uint8_t iir;
+
+	switch (reg) {
+	case RBR_THR:
+		return dlab ? u->dll : 0; /* no input, ever */
+	case IER:
+		return dlab ? u->dlm : u->ier;
+	case IIR_FCR:
+		/* reading IIR acknowledges a transmitter-empty interrupt */
+		iir = (u->fcr & 1) ? IIR_FIFOS : 0;
+		iir |= (u->ier & IER_THRE) && u->thre_pending ? IIR_THRE : IIR_NONE;
+		u->thre_pending = false;
+		return iir;
+	case LCR:
+		return u->lcr;
+	case MCR:
+		return u->mcr;
+	case LSR:
+		return 0x60; /* transmitter holding register and shifter empty, no input */
+	case MSR:
+		return uart_msr(u);
+	case SCR:
+		return u->scr;
+	default:
+		return 0xff;
+	}
+}
+
+static void uart_io(struct vmm *v, struct vmm_dev *d, uint16_t off, bool out, uint8_t *data,
+                    uint32_t size, uint32_t count)
+{
+	struct uart *u = d->state;
+
+	/* an 8250 has byte registers: a wider access moves its low byte */
+	for (uint32_t i = 0; i < count; i++) {
+		uint8_t *p = data + (size_t)i * size;
+		if (out) {
+			uart_write(v, u, off, p[0]);
+		} else {
+			p[0] = uart_read(u, off);
+			for (uint32_t k = 1; k < size; k++)
+				p[k] = 0;
 		}
 	}
 }
 
-struct vmm_dev vmm_dev_uart = {.name = "uart", .base = 0x3f8, .len = 8, .io = uart_io};
+static void uart_report(struct vmm *v, struct vmm_dev *d, json_t *counters)
+{
+	const struct uart *u = d->state;
+
+	(void)v;
+	json_object_set_new(counters, "tx_bytes", json_integer((json_int_t)u->tx_bytes));
+	json_object_set_new(counters, "irqs", json_integer((json_int_t)u->irqs));
+	json_object_set_new(counters, "console_bytes_dropped",
+	                    json_integer((json_int_t)u->dropped));
+}
+
+static const struct vmm_dev_ops uart_ops = {
+        .kind = "uart", .io = uart_io, .report = uart_report, .release = free};
+
+int vmm_uart_add(struct vmm *v, const char *name, uint16_t base, int irq, struct vmb_error *err)
+{
+	struct uart *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return vmb_error_set(err, VMB_ERR_FAIL, "UART %s: out of memory", name);
+	u->irq = irq;
+	return vmm_bus_add(v, name, base, 8, &uart_ops, u, err);
+}

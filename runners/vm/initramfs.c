@@ -1,5 +1,6 @@
 /* initramfs.c: writing cpio newc archives, resolving kernel modules from their own
  * dependency lists, and the cached initramfs of the VM runner's guest. */
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +12,13 @@
 #include <unistd.h>
 
 #include "runners/vm/initramfs.h"
+#include "vmbench/cache.h"
 #include "vmbench/image.h"
 #include "vmbench/util.h"
+
+/* Bumped whenever what an archive holds changes, so that none of an older
+ * layout is taken from the cache. 2: the image's tree, loader cache included. */
+#define INITRAMFS_LAYOUT "vmbench-initramfs-2"
 
 static void header(struct vmb_cpio *c, const char *name, unsigned mode, size_t size, unsigned rmaj,
                    unsigned rmin)
@@ -21,7 +27,7 @@ static void header(struct vmb_cpio *c, const char *name, unsigned mode, size_t s
 
 	if (fprintf(c->f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ++c->ino,
 	            mode, 0u, 0u, 1u, 0u, size, 0u, 0u, rmaj, rmin, namesize, 0u) < 0)
-		c->failed = 1;
+		c->failed = EIO;
 	fwrite(name, 1, namesize, c->f);
 	/* header (110 bytes) plus name, padded to 4 */
 	for (size_t pad = (4 - (110 + namesize) % 4) % 4; pad; pad--)
@@ -44,7 +50,7 @@ void vmb_cpio_data(struct vmb_cpio *c, const char *name, const void *data, size_
 {
 	header(c, name, 0100000 | mode, len, 0, 0);
 	if (fwrite(data, 1, len, c->f) != len)
-		c->failed = 1;
+		c->failed = EIO;
 	pad_data(c, len);
 }
 
@@ -68,6 +74,17 @@ void vmb_cpio_file(struct vmb_cpio *c, const char *name, const char *host_path, 
 	vmb_cpio_data(c, name, m, (size_t)st.st_size, mode);
 	if (m)
 		munmap(m, (size_t)st.st_size);
+}
+
+void vmb_cpio_symlink(struct vmb_cpio *c, const char *name, const char *target)
+{
+	size_t len = strlen(target);
+
+	/* newc keeps a link's target as its data */
+	header(c, name, 0120777, len, 0, 0);
+	if (fwrite(target, 1, len, c->f) != len)
+		c->failed = EIO;
+	pad_data(c, len);
 }
 
 void vmb_cpio_chardev(struct vmb_cpio *c, const char *name, unsigned major, unsigned minor)
@@ -191,52 +208,79 @@ int vmb_modules_resolve(const char *moddir, const char *name, char ***paths, siz
 	return 0;
 }
 
-/* Emits a directory entry for every parent of `path` not yet emitted. */
-static void parents(struct vmb_cpio *c, const char *path, char ***done, size_t *n)
-{
-	char buf[PATH_MAX];
+static int add_tree(struct vmb_cpio *c, const char *root, const char *rel, int depth,
+                    struct vmb_error *err);
 
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		bool seen = false;
-		for (size_t i = 0; i < *n && !seen; i++)
-			seen = strcmp((*done)[i], buf + 1) == 0;
-		if (!seen) {
-			vmb_cpio_dir(c, buf + 1);
-			char **nd = realloc(*done, (*n + 1) * sizeof(char *));
-			if (nd) {
-				*done = nd;
-				nd[(*n)++] = strdup(buf + 1);
-			}
-		}
-		*p = '/';
+/* Appends root/name (a directory with what it holds, a file or a link) to the
+ * archive as name. */
+static int add_entry(struct vmb_cpio *c, const char *root, const char *name, int depth,
+                     struct vmb_error *err)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", root, name);
+	if (lstat(path, &st) < 0)
+		return vmb_error_sys(err, errno, "stat %s", path);
+	if (S_ISDIR(st.st_mode)) {
+		vmb_cpio_dir(c, name);
+		return add_tree(c, root, name, depth + 1, err);
 	}
+	if (S_ISREG(st.st_mode)) {
+		vmb_cpio_file(c, name, path, st.st_mode & 07777);
+	} else if (S_ISLNK(st.st_mode)) {
+		ssize_t len = readlink(path, target, sizeof(target) - 1);
+		if (len < 0)
+			return vmb_error_sys(err, errno, "readlink %s", path);
+		target[len] = '\0';
+		vmb_cpio_symlink(c, name, target);
+	}
+	/* an image holds nothing else; a socket or a fifo would mean nothing */
+	return 0;
 }
 
-static int write_archive(const char *path, const char *agent, const char *guest_init, char **libs,
-                         char **mods, struct vmb_error *err)
+/* Appends everything under root/rel to the archive, named relative to root:
+ * each directory before what it holds, entries in sorted order so that an
+ * archive's bytes follow from its inputs alone. */
+static int add_tree(struct vmb_cpio *c, const char *root, const char *rel, int depth,
+                    struct vmb_error *err)
+{
+	char dir[PATH_MAX], name[PATH_MAX];
+	struct dirent **names;
+
+	if (depth > 32)
+		return vmb_error_set(err, VMB_ERR_FAIL, "%s/%s: nested too deeply", root, rel);
+	snprintf(dir, sizeof(dir), "%s%s%s", root, rel[0] ? "/" : "", rel);
+	int n = scandir(dir, &names, NULL, alphasort), rc = 0;
+	if (n < 0)
+		return vmb_error_sys(err, errno, "read %s", dir);
+	for (int i = 0; i < n; i++) {
+		const char *base = names[i]->d_name;
+		if (rc == 0 && strcmp(base, ".") != 0 && strcmp(base, "..") != 0) {
+			snprintf(name, sizeof(name), "%s%s%s", rel, rel[0] ? "/" : "", base);
+			rc = add_entry(c, root, name, depth, err);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+/* The guest's root: the image's tree as it is (the container's root, the
+ * loader's cache included), then what only a guest needs. */
+static int write_archive(const char *path, const char *image, const char *guest_init, char **mods,
+                         struct vmb_error *err)
 {
 	struct vmb_cpio c = {.f = fopen(path, "we")};
-	static const char *const dirs[] = {"dev", "proc", "sys", "tmp", "etc", "modules", NULL};
-	char **done = NULL, order[8192] = "";
-	size_t ndone = 0, used = 0;
+	char order[8192] = "";
+	size_t used = 0;
 
 	if (!c.f)
 		return vmb_error_sys(err, errno, "create %s", path);
-	for (const char *const *d = dirs; *d; d++)
-		vmb_cpio_dir(&c, *d);
+	int rc = add_tree(&c, image, "", 0, err);
 	vmb_cpio_chardev(&c, "dev/console", 5, 1);
 	vmb_cpio_file(&c, "init", guest_init, 0755);
-	parents(&c, VMB_IMAGE_AGENT, &done, &ndone);
-	vmb_cpio_file(&c, VMB_IMAGE_AGENT + 1, agent, 0755);
-	for (char **l = libs; *l; l++) {
-		parents(&c, *l, &done, &ndone);
-		vmb_cpio_file(&c, *l + 1, *l, 0755);
-	}
-	static const char passwd[] = "root:x:0:0:root:/:/nonexistent\n", group[] = "root:x:0:\n";
-	vmb_cpio_data(&c, "etc/passwd", passwd, sizeof(passwd) - 1, 0644);
-	vmb_cpio_data(&c, "etc/group", group, sizeof(group) - 1, 0644);
+	vmb_cpio_dir(&c, "modules");
 	for (char **m = mods; m && *m; m++) {
 		const char *base = strrchr(*m, '/') + 1;
 		char name[300];
@@ -245,37 +289,30 @@ static int write_archive(const char *path, const char *agent, const char *guest_
 		used += (size_t)snprintf(order + used, sizeof(order) - used, "%s\n", base);
 	}
 	vmb_cpio_data(&c, "modules/order", order, used, 0644);
-	int rc = vmb_cpio_finish(&c);
-	int saved = c.failed;
-	if (fclose(c.f) != 0 && rc == 0) {
-		rc = -1;
-		saved = errno;
-	}
-	for (size_t i = 0; i < ndone; i++)
-		free(done[i]);
-	free(done);
-	return rc < 0 ? vmb_error_sys(err, saved > 0 ? saved : EIO, "write %s", path) : 0;
+	if (vmb_cpio_finish(&c) < 0 && rc == 0)
+		rc = vmb_error_sys(err, c.failed, "write %s", path);
+	if (fclose(c.f) != 0 && rc == 0)
+		rc = vmb_error_sys(err, errno, "write %s", path);
+	return rc;
 }
 
 int vmb_initramfs_ensure(const char *agent, const char *guest_init, const char *moddir,
                          const char *const *modules, char *out, size_t len, struct vmb_error *err)
 {
-	char **libs = vmb_image_closure(agent, err), **mods = NULL;
+	char **mods = NULL, image[PATH_MAX];
 	size_t nmods = 0;
-	uint64_t key = 0xcbf29ce484222325ULL;
+	uint64_t key = vmb_fnv(VMB_FNV_BASIS, INITRAMFS_LAYOUT, sizeof(INITRAMFS_LAYOUT));
 	char root[PATH_MAX - 64], tmp[PATH_MAX];
-	int rc = libs ? 0 : -1;
+	int rc = vmb_image_ensure(agent, image, sizeof(image), err);
 
 	for (const char *const *m = modules; rc == 0 && m && *m; m++)
 		rc = moddir ? vmb_modules_resolve(moddir, *m, &mods, &nmods, err)
 		            : vmb_error_set(err, VMB_ERR_FAIL, "module %s: no module directory",
 		                            *m);
-	if (rc == 0)
-		rc = vmb_hash_file(&key, agent, err);
+	/* the image's name is the key over the agent and its closure */
+	key = vmb_fnv(key, image, strlen(image));
 	if (rc == 0)
 		rc = vmb_hash_file(&key, guest_init, err);
-	for (char **l = libs; rc == 0 && *l; l++)
-		rc = vmb_hash_identity(&key, *l, err);
 	for (char **m = mods; rc == 0 && m && *m; m++)
 		rc = vmb_hash_identity(&key, *m, err);
 	if (rc == 0) {
@@ -285,13 +322,12 @@ int vmb_initramfs_ensure(const char *agent, const char *guest_init, const char *
 			snprintf(tmp, sizeof(tmp), "%s.%d.tmp", out, (int)getpid());
 			rc = vmb_mkdir_parents(out, err);
 			if (rc == 0)
-				rc = write_archive(tmp, agent, guest_init, libs, mods, err);
+				rc = write_archive(tmp, image, guest_init, mods, err);
 			if (rc == 0 && rename(tmp, out) < 0)
 				rc = vmb_error_sys(err, errno, "rename %s", tmp);
 			unlink(tmp);
 		}
 	}
-	vmb_strv_free(libs);
 	vmb_strv_free(mods);
 	return rc < 0 ? vmb_error_prefix(err, "building the guest initramfs") : 0;
 }

@@ -12,7 +12,7 @@
 
 #include "runners/vm/vm.h"
 #include "runners/vm/vmm.h"
-#include "vmbench/image.h"
+#include "vmbench/cache.h"
 #include "vmbench/util.h"
 
 static int first_vmlinuz(const char *dir, char *out, size_t len)
@@ -85,23 +85,31 @@ static int cloud_kernel(struct vmb_guest_kernel *k, struct vmb_error *err)
 	return 0;
 }
 
+int vmb_guest_kernel_check(const char *path, struct vmb_error *err)
+{
+	struct vmb_error why = {0};
+
+	if (vmm_check_bzimage(path, NULL, 0, &why) < 0)
+		return vmb_error_set(err, VMB_ERR_USAGE, "--kernel %s", why.msg);
+	return 0;
+}
+
 int vmb_guest_kernel_find(const char *explicit, struct vmb_guest_kernel *k, struct vmb_error *err)
 {
-	char msg[1024];
+	struct vmb_error why = {0};
 	struct utsname u;
 
 	memset(k, 0, sizeof(*k));
 	if (explicit) {
-		if (vmm_check_bzimage(explicit, k->version, sizeof(k->version), msg, sizeof(msg)) <
-		    0)
-			return vmb_error_set(err, VMB_ERR_USAGE, "--kernel %s", msg);
+		if (vmm_check_bzimage(explicit, k->version, sizeof(k->version), &why) < 0)
+			return vmb_error_set(err, VMB_ERR_USAGE, "--kernel %s", why.msg);
 		snprintf(k->path, sizeof(k->path), "%s", explicit);
 		snprintf(k->source, sizeof(k->source), "--kernel");
 		return 0;
 	}
 	uname(&u);
 	snprintf(k->path, sizeof(k->path), "/boot/vmlinuz-%s", u.release);
-	if (vmm_check_bzimage(k->path, k->version, sizeof(k->version), msg, sizeof(msg)) == 0) {
+	if (vmm_check_bzimage(k->path, k->version, sizeof(k->version), &why) == 0) {
 		snprintf(k->moddir, sizeof(k->moddir), "/lib/modules/%s", u.release);
 		if (access(k->moddir, R_OK) < 0)
 			k->moddir[0] = '\0';
@@ -110,7 +118,7 @@ int vmb_guest_kernel_find(const char *explicit, struct vmb_guest_kernel *k, stru
 	}
 	if (cloud_kernel(k, err) < 0)
 		return -1;
-	if (vmm_check_bzimage(k->path, k->version, sizeof(k->version), msg, sizeof(msg)) < 0)
-		return vmb_error_set(err, VMB_ERR_FAIL, "%s", msg);
+	if (vmm_check_bzimage(k->path, k->version, sizeof(k->version), err) < 0)
+		return -1;
 	return 0;
 }

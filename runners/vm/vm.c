@@ -1,22 +1,23 @@
-/* vm.c: the VM runner, host side: the guest kernel and initramfs, a cgroup for the VMM
- * process, vmbench-vmm started and placed in it before launch, the records it relays,
- * its summary, and teardown. The VMM itself is vmm.c and the files beside it. */
+/* vm.c: the VM runner, host side: its options and configuration, the guest kernel and
+ * initramfs, a cgroup for the VMM process, vmbench-vmm started and placed in it before
+ * launch, the guest's records and the VMM's own (read apart), its verdict and figures,
+ * and teardown. The VMM itself is vmm.c and the files beside it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/kvm.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runners/common.h"
 #include "runners/vm/initramfs.h"
 #include "runners/vm/vm.h"
+#include "runners/vm/vmm.h"
 #include "vmbench/cgroup.h"
+#include "vmbench/probe.h"
+#include "vmbench/spawn.h"
 #include "vmbench/util.h"
 
 /* The guest's kernel command line, before the agent's arguments. */
@@ -24,84 +25,130 @@
 	"console=ttyS0 quiet reboot=t panic=-1 pci=off acpi_rsdp=0xe0000 acpi_sci=edge "           \
 	"acpi_sci=high"
 
+#define MIN_GUEST_MIB 64u
+#define VMM_OWN_MAX   (4u << 20) /* bytes of the VMM's own records read at most */
+#define DEF_GUEST_MIB 512u
+
+/* The runner's configuration: what --kernel, --hugepages, --verbose, --cpus and
+ * --memory mean for a VM, its helpers, and the guest files, found once. */
+struct vm_config {
+	const char *kernel_opt; /* --kernel, or NULL: the default search */
+	bool hugepages, verbose;
+	unsigned memory_mib, vcpus;
+	char vmm[PATH_MAX], guest_init[PATH_MAX];
+	char missing[512]; /* why a helper was not found ("" if both were) */
+	/* found at the first launch, then kept for the run */
+	bool files_ready;
+	struct vmb_guest_kernel kernel;
+	char initrd[PATH_MAX];
+};
+
+/* One VM instance. */
 struct vmi {
 	struct vmb_cgroup *cg;
-	int go_wr;
+	int go_wr;  /* start byte to the VMM */
+	int own_rd; /* the VMM's own records */
 };
 
 static int vm_probe(char *why, size_t len)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	struct vmb_probe p;
 
-	if (fd < 0) {
-		snprintf(why, len, "/dev/kvm %s: %s",
-		         errno == ENOENT ? "is missing" : "cannot be opened",
-		         errno == ENOENT ? "no KVM on this host (see vmbench doctor)"
-		                         : strerror(errno));
+	vmb_probe_kvm(&p);
+	if (!p.ok) {
+		snprintf(why, len, "%s", p.detail);
 		return -1;
 	}
-	int api = ioctl(fd, KVM_GET_API_VERSION, 0);
-	int irqchip = ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP);
-	close(fd);
-	if (access("/sys/module/kvm_pvm", F_OK) == 0 && !getenv("VMBENCH_VM_ALLOW_PVM")) {
-		/* PVM runs guests without hardware virtualisation, by shadow paging,
-		 * and needs a guest kernel built for it: a stock one crawls and hangs */
-		snprintf(why, len,
-		         "/dev/kvm is served by kvm_pvm (no hardware virtualisation here), which "
-		         "needs a PVM-enabled guest kernel; stock kernels do not boot under it");
-		return -1;
-	}
-	if (api != KVM_API_VERSION || irqchip <= 0) {
-		snprintf(why, len,
-		         "/dev/kvm lacks what the VMM needs (API %d, in-kernel irqchip %d)", api,
-		         irqchip);
+	vmb_probe_ldconfig(&p);
+	if (!p.ok) {
+		snprintf(why, len, "%s (%s)", p.detail, p.hint);
 		return -1;
 	}
 	return 0;
 }
 
-/* Kernel and initramfs, found or built once per run. */
-static int guest_files(const struct vmb_launch *spec, struct vmb_guest_kernel **kernel,
-                       const char **initrd, struct vmb_error *err)
+static int vm_configure(const struct vmb_run_env *env, void **config, char *refuse, size_t len,
+                        struct vmb_error *err)
 {
-	static struct vmb_guest_kernel k;
-	static char cpio[PATH_MAX];
-	static bool ready;
+	struct vm_config *cfg = calloc(1, sizeof(*cfg));
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	struct vmb_error missing = {0};
 
-	if (!ready) {
-		if (vmb_guest_kernel_find(spec->kernel_path, &k, err) < 0)
-			return -1;
-		/* nothing the CPU, memory and start-up workloads need is a module */
-		if (vmb_initramfs_ensure(spec->agent_path, spec->guest_init_path,
-		                         k.moddir[0] ? k.moddir : NULL, NULL, cpio, sizeof(cpio),
-		                         err) < 0)
-			return -1;
-		ready = true;
+	if (!cfg)
+		return vmb_error_sys(err, ENOMEM, "vm configuration");
+	cfg->kernel_opt = vmb_option_get(env, "kernel");
+	cfg->hugepages = vmb_option_get(env, "hugepages") != NULL;
+	cfg->verbose = vmb_option_get(env, "verbose") != NULL;
+	cfg->vcpus = env->cpus > 0 ? (unsigned)ceil(env->cpus) : 1;
+	cfg->memory_mib = env->memory ? (unsigned)(env->memory >> 20) : DEF_GUEST_MIB;
+	if (env->cpus > 0 && ceil(env->cpus) > (double)cores) {
+		free(cfg);
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "--cpus %g: the VM runner takes 1 to %ld vCPUs on this host",
+		                     env->cpus, cores);
 	}
-	*kernel = &k;
-	*initrd = cpio;
+	if (env->memory &&
+	    (env->memory < ((uint64_t)MIN_GUEST_MIB << 20) || env->memory > VMM_MAX_MEMORY)) {
+		free(cfg);
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "--memory: the VM runner takes %uM to %lluM of guest RAM",
+		                     MIN_GUEST_MIB, (unsigned long long)(VMM_MAX_MEMORY >> 20));
+	}
+	if (cfg->kernel_opt && vmb_guest_kernel_check(cfg->kernel_opt, err) < 0) {
+		free(cfg);
+		return -1;
+	}
+	/* missing helpers fail this runner's cases, not the run */
+	if (vmb_find_program("vmbench-vmm", "VMBENCH_VMM", "runners/vm", cfg->vmm, sizeof(cfg->vmm),
+	                     &missing) < 0 ||
+	    vmb_find_program("vmbench-guest-init", "VMBENCH_GUEST_INIT", "runners/vm",
+	                     cfg->guest_init, sizeof(cfg->guest_init), &missing) < 0)
+		snprintf(cfg->missing, sizeof(cfg->missing), "%s", missing.msg);
+	*config = cfg;
 	return 0;
 }
 
-static int spawn_vmm(struct vmb_instance *inst, struct vmi *m, struct vmb_guest_kernel *k,
-                     const char *initrd, struct vmb_error *err)
+static void vm_release_config(void *config)
+{
+	free(config);
+}
+
+/* Kernel and initramfs, found or built at the first launch and kept. */
+static int guest_files(const struct vmb_launch *spec, struct vm_config *cfg, struct vmb_error *err)
+{
+	if (cfg->files_ready)
+		return 0;
+	if (vmb_guest_kernel_find(cfg->kernel_opt, &cfg->kernel, err) < 0)
+		return -1;
+	/* nothing the CPU, memory and start-up workloads need is a module */
+	if (vmb_initramfs_ensure(spec->agent_path, cfg->guest_init,
+	                         cfg->kernel.moddir[0] ? cfg->kernel.moddir : NULL, NULL,
+	                         cfg->initrd, sizeof(cfg->initrd), err) < 0)
+		return -1;
+	cfg->files_ready = true;
+	return 0;
+}
+
+static int spawn_vmm(struct vmb_instance *inst, struct vmi *m, const struct vm_config *cfg,
+                     struct vmb_error *err)
 {
 	const struct vmb_launch *spec = inst->spec;
 	char cmdline[2048], mem[32], cpus[16];
-	int chan[2] = {-1, -1}, go[2] = {-1, -1}, logfd, n;
+	int guest[2] = {-1, -1}, go[2] = {-1, -1}, logfd = -1, n, rc = -1;
+	int own[2] = {-1, -1}; /* [0] vmbench reads, [1] the VMM writes: one file */
 	const char *extra = getenv("VMBENCH_VM_CMDLINE_EXTRA");
 
 	n = snprintf(cmdline, sizeof(cmdline), "%s%s%s --", CMDLINE, extra ? " " : "",
 	             extra ? extra : "");
 	for (char **a = spec->agent_args; *a && n < (int)sizeof(cmdline) - 2; a++)
 		n += snprintf(cmdline + n, sizeof(cmdline) - (size_t)n, " %s", *a);
-	snprintf(mem, sizeof(mem), "%u", spec->vm_memory_mib);
-	snprintf(cpus, sizeof(cpus), "%u", spec->vm_cpus);
-	char *argv[] = {(char *)spec->vmm_path,
+	snprintf(mem, sizeof(mem), "%u", cfg->memory_mib);
+	snprintf(cpus, sizeof(cpus), "%u", cfg->vcpus);
+	char *argv[] = {(char *)cfg->vmm,
 	                "--kernel",
-	                k->path,
+	                (char *)cfg->kernel.path,
 	                "--initrd",
-	                (char *)initrd,
+	                (char *)cfg->initrd,
 	                "--memory-mib",
 	                mem,
 	                "--cpus",
@@ -112,73 +159,77 @@ static int spawn_vmm(struct vmb_instance *inst, struct vmi *m, struct vmb_guest_
 	                NULL,
 	                NULL};
 	int extra_at = 11;
-	if (spec->verbose)
+	if (cfg->verbose)
 		argv[extra_at++] = "--verbose";
-	if (spec->hugepages)
+	if (cfg->hugepages)
 		argv[extra_at++] = "--hugepages";
 	logfd = open(spec->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (logfd < 0)
 		return vmb_error_sys(err, errno, "open %s", spec->log_path);
-	if (pipe2(chan, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
-		close(logfd);
-		for (int *fd = (int[]){chan[0], chan[1], -2}; *fd != -2; fd++)
-			if (*fd >= 0)
-				close(*fd);
-		return vmb_error_sys(err, errno, "pipe");
+	if (pipe2(guest, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
+		vmb_error_sys(err, errno, "pipe");
+		goto out;
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		int c = fcntl(chan[1], F_DUPFD_CLOEXEC, 16), g = fcntl(go[0], F_DUPFD_CLOEXEC, 16);
-		int term = spec->verbose ? fcntl(2, F_DUPFD_CLOEXEC, 16) : -1;
-		vmb_child_common(spec, logfd);
-		if (dup2(c, 3) < 0 || dup2(g, 4) < 0 || (term >= 0 && dup2(term, 5) < 0))
-			_exit(127);
-		execv(argv[0], argv);
-		dprintf(2, "vmbench: exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
+	/* The VMM's own records go to an unlinked file, read once it has exited:
+	 * however much it writes, it never waits on vmbench. */
+	own[1] = open(spec->scratch_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (own[1] < 0) {
+		vmb_error_sys(err, errno, "a file for the VMM's records in %s", spec->scratch_dir);
+		goto out;
 	}
-	int saved = errno;
-	close(logfd);
-	close(chan[1]);
-	close(go[0]);
-	if (pid < 0) {
-		close(chan[0]);
-		close(go[1]);
-		return vmb_error_sys(err, saved, "fork");
+	own[0] = dup(own[1]);
+	if (own[0] < 0) {
+		vmb_error_sys(err, errno, "dup");
+		goto out;
 	}
-	inst->pid = pid;
-	inst->chan_fd = chan[0];
+	struct vmb_spawn sp = {.argv = argv,
+	                       .fds = {[VMM_FD_GUEST - 3] = guest[1],
+	                               [VMM_FD_GO - 3] = go[0],
+	                               [VMM_FD_TERM - 3] = cfg->verbose ? 2 : -1,
+	                               [VMM_FD_OWN - 3] = own[1]},
+	                       .nfds = 4,
+	                       .log_fd = logfd,
+	                       .cpus = spec->cpus};
+	if (vmb_spawn(&sp, &inst->pid, err) < 0) {
+		inst->pid = -1;
+		goto out;
+	}
+	inst->chan_fd = guest[0];
 	m->go_wr = go[1];
-	if (vmb_cgroup_attach(m->cg, pid, err) < 0)
-		return -1;
-	vmb_instance_phase(inst, "cgroup_joined");
-	return 0;
+	m->own_rd = own[0];
+	guest[0] = go[1] = own[0] = -1;
+	rc = vmb_cgroup_attach(m->cg, inst->pid, err);
+	if (rc == 0)
+		vmb_instance_phase(inst, "cgroup_joined");
+out:
+	for (int *fd = (int[]){guest[0], guest[1], go[0], go[1], own[0], own[1], logfd, -2};
+	     *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	return rc;
 }
 
 static int vm_prepare(struct vmb_instance *inst, struct vmb_error *err)
 {
 	static unsigned seq;
 	const struct vmb_launch *spec = inst->spec;
+	struct vm_config *cfg = spec->config;
 	struct vmi *m = calloc(1, sizeof(*m));
-	struct vmb_guest_kernel *k;
-	const char *initrd;
 	char name[64];
 
 	if (!m)
 		return vmb_error_sys(err, ENOMEM, "vm");
 	inst->priv = m;
-	m->go_wr = -1;
-	if (!spec->vmm_path || !spec->guest_init_path)
-		return vmb_error_set(
-		        err, VMB_ERR_FAIL,
-		        "vmbench-vmm or vmbench-guest-init was not found beside vmbench");
-	if (guest_files(spec, &k, &initrd, err) < 0)
+	m->go_wr = m->own_rd = -1;
+	if (cfg->missing[0])
+		return vmb_error_set(err, VMB_ERR_FAIL, "%s", cfg->missing);
+	if (guest_files(spec, cfg, err) < 0)
 		return -1;
 	json_object_set_new(inst->host, "guest",
-	                    json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "kernel", k->path,
-	                              "kernel_version", k->version, "kernel_source", k->source,
-	                              "initramfs", initrd, "memory_mib", (int)spec->vm_memory_mib,
-	                              "vcpus", (int)spec->vm_cpus));
+	                    json_pack("{s:s, s:s, s:s, s:s, s:i, s:i}", "kernel", cfg->kernel.path,
+	                              "kernel_version", cfg->kernel.version, "kernel_source",
+	                              cfg->kernel.source, "initramfs", cfg->initrd, "memory_mib",
+	                              (int)cfg->memory_mib, "vcpus", (int)cfg->vcpus));
 	vmb_instance_phase(inst, "guest_files_ready");
 	/* the VMM's cgroup: as many CPUs of bandwidth as it has vCPUs (or --cpus),
 	 * no memory limit (guest RAM is --memory), the same cores */
@@ -188,7 +239,7 @@ static int vm_prepare(struct vmb_instance *inst, struct vmb_error *err)
 	if (vmb_cgroup_create(name, &lim, &m->cg, err) < 0)
 		return -1;
 	vmb_instance_phase(inst, "cgroup_created");
-	return spawn_vmm(inst, m, k, initrd, err);
+	return spawn_vmm(inst, m, cfg, err);
 }
 
 static int vm_launch(struct vmb_instance *inst, struct vmb_error *err)
@@ -203,15 +254,90 @@ static int vm_launch(struct vmb_instance *inst, struct vmb_error *err)
 	return 0;
 }
 
+/* One of the VMM's own records: a phase on the host's clock, its summary, or
+ * the step at which it failed. Anything else from it is ignored. */
+static void take_own(struct vmb_instance *inst, const char *line)
+{
+	json_error_t jerr;
+	json_t *rec = json_loads(line, 0, &jerr);
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	const char *name = json_string_value(json_object_get(rec, "name"));
+	json_t *at = json_object_get(rec, "mono_ns");
+
+	if (type && strcmp(type, "phase") == 0 && name && json_is_integer(at))
+		json_object_set_new(inst->phases, name,
+		                    json_integer(json_integer_value(at) - (json_int_t)inst->t0));
+	else if (type && strcmp(type, "vmm") == 0 && !json_object_get(inst->host, "vmm"))
+		json_object_set(inst->host, "vmm", rec);
+	else if (type && strcmp(type, "error") == 0 && !json_object_get(inst->host, "vmm_error"))
+		json_object_set(inst->host, "vmm_error", rec);
+	json_decref(rec);
+}
+
+/* Reads the VMM's own records (the VMM has exited, or been killed). */
+static void read_own(struct vmb_instance *inst, struct vmi *m)
+{
+	size_t used = 0, cap = 1 << 16;
+	vmb_autofree char *buf = malloc(cap + 1);
+	ssize_t n;
+
+	if (!buf || m->own_rd < 0)
+		return;
+	/* a bounded read: the VMM's records are a few KiB */
+	while (used < VMM_OWN_MAX &&
+	       ((n = pread(m->own_rd, buf + used, cap - used, (off_t)used)) > 0 ||
+	        (n < 0 && errno == EINTR))) {
+		if (n < 0)
+			continue;
+		used += (size_t)n;
+		if (used == cap) {
+			char *nb = realloc(buf, (cap *= 2) + 1);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+	}
+	buf[used] = '\0';
+	for (char *line = buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*line)
+			take_own(inst, line);
+	}
+	close(m->own_rd);
+	m->own_rd = -1;
+	/* one definition of the runner's own memory for every runner */
+	json_t *kib = json_object_get(json_object_get(inst->host, "vmm"), "runner_private_kib");
+	if (json_is_integer(kib) && json_integer_value(kib) >= 0)
+		json_object_set(inst->host, "runner_private_kib", kib);
+}
+
+/* How the agent ended, as the guest's init told (the last "init" record:
+ * the init writes its own after the agent has gone). The guest's word, like
+ * everything from inside it; the VMM's summary says how the guest ended. */
+static void take_guest_init(struct vmb_instance *inst)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(inst->records, i, r)
+	{
+		const char *t = json_string_value(json_object_get(r, "type"));
+		if (t && strcmp(t, "init") == 0) {
+			json_decref(inst->init);
+			inst->init = json_incref(r);
+		}
+	}
+}
+
 static int vm_wait(struct vmb_instance *inst, struct vmb_error *err)
 {
 	struct vmi *m = inst->priv;
 	int rc = vmb_wait_agent_process(inst, err);
 
-	/* the VMM's summary: exits by reason, devices, CPUID offered, its memory */
-	json_t *vmm = vmb_record_find(inst->records, "vmm");
-	if (vmm)
-		json_object_set(inst->host, "vmm", vmm);
+	read_own(inst, m);
+	take_guest_init(inst);
 	json_object_set_new(inst->host, "cgroup", vmb_cgroup_read(m->cg));
 	return rc;
 }
@@ -224,6 +350,7 @@ static void vm_teardown(struct vmb_instance *inst)
 	if (!m)
 		return;
 	vmb_reap_quietly(inst);
+	read_own(inst, m);
 	if (m->cg && !json_object_get(inst->host, "cgroup"))
 		json_object_set_new(inst->host, "cgroup", vmb_cgroup_read(m->cg));
 	if (vmb_cgroup_destroy(m->cg, &err) < 0)
@@ -234,21 +361,100 @@ static void vm_teardown(struct vmb_instance *inst)
 	inst->priv = NULL;
 }
 
-static const char *vm_cannot_run(const struct vmb_workload *w)
+/* The VMM says how its guest ended and what it refused; anything but a clean
+ * power-off with nothing refused fails the sample. */
+static int vm_verdict(struct vmb_instance *inst, struct vmb_error *err)
 {
-	if (strcmp(w->suite, "io") == 0)
-		return "disk I/O in the guest needs a virtio block device, which this VMM does not "
-		       "have yet: not measured";
-	return NULL;
+	json_t *vmm = json_object_get(inst->host, "vmm");
+	const char *stop = json_string_value(json_object_get(vmm, "stop"));
+	json_int_t refused = json_integer_value(json_object_get(vmm, "guest_records_refused"));
+
+	if (!vmm) {
+		/* the VMM's own error record says where it stopped */
+		json_t *own = json_object_get(inst->host, "vmm_error");
+		if (own)
+			return vmb_error_set(err, VMB_ERR_FAIL, "vmbench-vmm failed at %s: %s",
+			                     json_string_value(json_object_get(own, "step")),
+			                     json_string_value(json_object_get(own, "error")));
+		return vmb_error_set(err, VMB_ERR_FAIL,
+		                     "vmbench-vmm ended without its summary (see %s)",
+		                     inst->spec->log_path);
+	}
+	if (stop && strcmp(stop, "guest_off") != 0)
+		return vmb_error_set(err, VMB_ERR_FAIL, "the guest did not finish (%s): %s", stop,
+		                     json_string_value(json_object_get(vmm, "stop_reason")));
+	if (refused > 0)
+		return vmb_error_set(
+		        err, VMB_ERR_FAIL,
+		        "the guest sent %lld record(s) the VMM refused (first: %s); its figures "
+		        "are not trusted",
+		        (long long)refused,
+		        json_string_value(json_object_get(vmm, "guest_refused_example")));
+	return 0;
 }
+
+/* VM runner: from the start signal to the first KVM_RUN (VM, memory, kernel
+ * and initramfs, vCPUs), and the VMM process's own start before that. */
+static double m_launch_to_first_run(json_t *s)
+{
+	return vmb_sample_phase_gap(s, "launch", "first_kvm_run");
+}
+
+static double m_vmm_exec(json_t *s)
+{
+	return vmb_sample_phase_gap(s, "cgroup_created", "vmm_start");
+}
+
+static double m_guest_resident(json_t *s)
+{
+	return vmb_sample_num(s, "host.vmm.guest_resident_kib");
+}
+
+static const struct vmb_metric vm_metrics[] = {
+        {"launch_to_first_kvm_run_ns", "ns", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "VM: launch to the first KVM_RUN (VM, memory, kernel and initramfs loaded, vCPUs)",
+         m_launch_to_first_run},
+        {"vmm_process_start_ns", "ns", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "VM: fork and exec of vmbench-vmm, before launch", m_vmm_exec},
+        {"guest_resident_kib", "KiB", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "VM: guest RAM resident on the host when the guest stopped", m_guest_resident},
+        {NULL, NULL, 0, 0, NULL, NULL},
+};
+
+static const struct vmb_runner_option vm_options[] = {
+        {"kernel", "FILE",
+         "bzImage the guest boots (default: the host's own kernel\n"
+         "if readable, else Debian's cloud kernel, fetched once into\n"
+         "the cache with apt-get download)"},
+        {"hugepages", NULL, "back guest RAM with transparent huge pages (recorded)"},
+        {"verbose", NULL, "show each guest's console on the terminal too"},
+        {NULL, NULL, NULL},
+};
+
+static const struct vmb_lack vm_lacks[] = {
+        {VMB_NEED_DISK, "its guest has no virtio block device yet, so disk I/O in the guest "
+                        "is not measured"},
+        {VMB_NEED_NETWORK, "its guest has no network device"},
+        {0, NULL},
+};
 
 const struct vmb_runner vmb_runner_vm = {
         .name = "vm",
         .summary = "the agent in a Linux guest booted by vmbench's own KVM VMM (no QEMU)",
+        .usage = "--cpus F gives the guest F vCPUs (rounded up, at most the host's cores;\n"
+                 "default 1) and the VMM's cgroup F cores of bandwidth; --memory SIZE is\n"
+                 "guest RAM, 64M..3G (default 512M)",
         .probe = vm_probe,
-        .cannot_run = vm_cannot_run,
+        .guest_clock = true,
+        .offers = VMB_NEED_HUGEPAGES,
+        .lacks = vm_lacks,
+        .options = vm_options,
+        .metrics = vm_metrics,
+        .configure = vm_configure,
+        .release_config = vm_release_config,
         .prepare = vm_prepare,
         .launch = vm_launch,
         .wait = vm_wait,
         .teardown = vm_teardown,
+        .verdict = vm_verdict,
 };

@@ -180,6 +180,39 @@ char *vmb_which(const char *name)
 	return NULL;
 }
 
+int vmb_find_program(const char *name, const char *env_name, const char *build_dir, char *out,
+                     size_t len, struct vmb_error *err)
+{
+	const char *env = getenv(env_name);
+	vmb_autofree char *self = vmb_self_dir();
+	char rel[3][PATH_MAX / 2];
+
+	if (env && *env) {
+		if (access(env, X_OK) < 0)
+			return vmb_error_sys(err, errno, "%s=%s", env_name, env);
+		snprintf(out, len, "%s", env);
+		return 0;
+	}
+	snprintf(rel[0], sizeof(rel[0]), "%s", name);
+	snprintf(rel[1], sizeof(rel[1]), "../%s/%s", build_dir, name);
+	snprintf(rel[2], sizeof(rel[2]), "../libexec/vmbench/%s", name);
+	for (size_t i = 0; self && i < VMB_ARRAY_SIZE(rel); i++) {
+		char path[PATH_MAX];
+		snprintf(path, sizeof(path), "%s/%s", self, rel[i]);
+		if (access(path, X_OK) == 0 && realpath(path, out))
+			return 0;
+	}
+	return vmb_error_set(err, VMB_ERR_FAIL, "cannot find %s beside %s; set %s", name,
+	                     self ? self : "this program", env_name);
+}
+
+void vmb_strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		free(*p);
+	free(v);
+}
+
 void vmb_rng_seed(struct vmb_rng *r, uint64_t seed)
 {
 	r->s = seed ^ 0x9e3779b97f4a7c15ULL;

@@ -31,7 +31,9 @@ static void native_teardown(struct vmb_instance *inst)
 const struct vmb_runner vmb_runner_native = {
         .name = "native",
         .summary = "the agent as a plain host process on the chosen cores (the baseline)",
+        .usage = "ignores --cpus and --memory: a plain process has no limits",
         .probe = native_probe,
+        .offers = VMB_NEED_ALL,
         .prepare = native_prepare,
         .launch = native_launch,
         .wait = native_wait,

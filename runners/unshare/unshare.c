@@ -1,11 +1,12 @@
 /* unshare.c: an outside reference for start-up: the same agent started by util-linux's
- * unshare(1) in the same namespaces the container runner makes, and nothing else. */
+ * unshare(1) in the namespaces vmbench's container makes, and nothing else. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runners/common.h"
+#include "vmbench/probe.h"
 #include "vmbench/util.h"
 
 static char *unshare_path(void)
@@ -16,7 +17,7 @@ static char *unshare_path(void)
 static int unshare_probe(char *why, size_t len)
 {
 	vmb_autofree char *path = unshare_path();
-	extern const struct vmb_runner vmb_runner_container;
+	struct vmb_probe ns;
 
 	if (!path) {
 		snprintf(why, len, "unshare(1) is not on PATH (Debian: util-linux)");
@@ -35,8 +36,12 @@ static int unshare_probe(char *why, size_t len)
 		snprintf(why, len, "%s is not util-linux's unshare (%.60s)", path, line);
 		return -1;
 	}
-	/* it needs what the container needs: user namespaces */
-	return vmb_runner_container.probe(why, len);
+	vmb_probe_userns(&ns);
+	if (!ns.ok) {
+		snprintf(why, len, "%s", ns.detail);
+		return -1;
+	}
+	return 0;
 }
 
 static int unshare_prepare(struct vmb_instance *inst, struct vmb_error *err)
@@ -68,11 +73,18 @@ static void unshare_teardown(struct vmb_instance *inst)
 	vmb_reap_quietly(inst);
 }
 
+static const struct vmb_lack unshare_lacks[] = {
+        {VMB_NEED_NETWORK, "its network namespace has loopback only"},
+        {0, NULL},
+};
+
 const struct vmb_runner vmb_runner_unshare = {
         .name = "unshare",
-        .summary =
-                "reference: the agent under util-linux unshare(1) with the container's namespaces",
-        .reference = true,
+        .summary = "reference: the agent under util-linux unshare(1), namespaces only",
+        .usage = "ignores --cpus and --memory: unshare(1) makes namespaces, not cgroups",
+        .reference_for = "launch_to_ready_ns",
+        .offers = VMB_NEED_DISK | VMB_NEED_HUGEPAGES,
+        .lacks = unshare_lacks,
         .probe = unshare_probe,
         .prepare = unshare_prepare,
         .launch = unshare_launch,
