@@ -1,7 +1,8 @@
-/* run.c: `vmbench run`: plans the cases, runs every instance, and keeps results.json
- * current on disk after each one. */
+/* run.c: `vmbench run`: plans the cases and runs every instance; each sample goes to the
+ * journal as it comes, and results.json is rewritten whole at every case's end. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "bench/run.h"
 #include "vmbench/cgroup.h"
 #include "vmbench/host.h"
+#include "vmbench/journal.h"
 #include "vmbench/report.h"
 #include "vmbench/results.h"
 #include "vmbench/util.h"
@@ -34,6 +36,7 @@ struct run_state {
 	char refused[VMB_MAX_LIST][256]; /* a setting it cannot honour, or "" */
 	struct vmb_metric_list metrics;
 	struct vmb_placement place;
+	int journal_fd; /* samples.jsonl: every sample, flushed as it comes */
 	uint64_t t_start;
 	unsigned total, done; /* instances planned and finished */
 	uint64_t instance_ns; /* time spent in finished instances */
@@ -76,6 +79,11 @@ static int make_out_dir(struct run_state *s, struct vmb_error *err)
 	snprintf(s->logs, sizeof(s->logs), "%s/logs", s->dir);
 	if (mkdir(s->logs, 0755) < 0)
 		return vmb_error_sys(err, errno, "mkdir %s", s->logs);
+	char journal[PATH_MAX];
+	snprintf(journal, sizeof(journal), "%s/%s", s->dir, VMB_JOURNAL);
+	s->journal_fd = open(journal, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+	if (s->journal_fd < 0)
+		return vmb_error_sys(err, errno, "create %s", journal);
 	return 0;
 }
 
@@ -323,9 +331,16 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		json_t *smp = sample_json(s, c, &inst, rep, warmup, rc, &ierr,
 		                          keep_log ? log + strlen(s->dir) + 1 : NULL);
 		vmb_instance_release(&inst);
-		json_array_append_new(json_object_get(jc, "samples"), smp);
+		json_t *samples = json_object_get(jc, "samples");
+		json_array_append_new(samples, smp);
+		/* O(1) a launch: the sample goes to disk now, the aggregates and
+		 * results.json wait for the case's end */
+		if (vmb_journal_append(s->journal_fd, (unsigned)ci, json_array_size(samples) - 1,
+		                       smp, err) < 0)
+			return -1;
 		if (ierr.kind == VMB_ERR_INTERRUPTED) {
 			json_object_set_new(jc, "status", json_string("interrupted"));
+			vmb_case_aggregate(jc, &s->metrics, s->o->seed);
 			*err = ierr;
 			save(s, NULL);
 			return -1;
@@ -337,9 +352,6 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 			s->done += nreps - i - 1;
 			break;
 		}
-		vmb_case_aggregate(jc, &s->metrics, s->o->seed);
-		if (save(s, err) < 0)
-			return -1;
 	}
 	json_object_set_new(jc, "status", json_string(failure ? "failed" : "ok"));
 	vmb_case_aggregate(jc, &s->metrics, s->o->seed);
@@ -379,6 +391,9 @@ static void finish(struct run_state *s, const char *status)
 	if (s->scratch[0] && vmb_rm_tree(s->scratch, &err) < 0)
 		fprintf(stderr, "vmbench: %s\n", err.msg);
 	rmdir(s->logs); /* only if no log was kept */
+	if (s->journal_fd >= 0)
+		close(s->journal_fd);
+	s->journal_fd = -1;
 }
 
 /* Scratch directories of vmbench processes that no longer run (a SIGKILLed
@@ -444,7 +459,7 @@ static void release_runners(struct run_state *s)
 int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 {
 	struct vmb_run_opts o;
-	struct run_state s = {.o = &o};
+	struct run_state s = {.o = &o, .journal_fd = -1};
 	int rc;
 
 	if (vmb_cli_parse_run(argc, argv, &o, err) < 0)

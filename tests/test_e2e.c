@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "vmbench/journal.h"
 #include "vmbench/results.h"
 #include "vmbench/runner.h"
 #include "vmbench/util.h"
@@ -382,6 +383,117 @@ static size_t samples_on_disk(const char *dir)
 	return n;
 }
 
+/* Complete lines in a file (a torn last one is not counted). */
+static size_t lines_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+	int ch;
+
+	while (f && (ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* SIGKILL between two case ends: results.json on disk has none of the case's
+ * samples yet, the journal has every launch but the one in flight, and a
+ * reader gets them all back, aggregated. */
+Test(e2e, a_killed_run_loses_at_most_the_launch_in_flight, .timeout = 120)
+{
+	char *tmp = th_tmpdir(), out[300], journal[400];
+	struct vmb_error err = {0};
+
+	snprintf(out, sizeof(out), "%s/run", tmp);
+	snprintf(journal, sizeof(journal), "%s/%s", out, VMB_JOURNAL);
+	char *argv[] = {(char *)th_vmbench(),
+	                "run",
+	                "--suite",
+	                "startup",
+	                "--runner",
+	                "native",
+	                "--reps",
+	                "5000",
+	                "--warmup",
+	                "0",
+	                "--out",
+	                out,
+	                NULL};
+	pid_t pid = th_spawn(argv);
+	for (int i = 0; i < 1000 && lines_in(journal) < 30; i++)
+		usleep(10000);
+	kill(pid, SIGKILL);
+	th_wait(pid);
+	size_t journaled = lines_in(journal);
+	cr_assert_geq(journaled, 30, "the journal did not grow");
+	json_t *disk = th_load_results(out);
+	cr_assert_eq(json_array_size(json_object_get(th_case(disk, "noop", "native"), "samples")),
+	             0, "results.json was rewritten before the case ended");
+	json_decref(disk);
+
+	json_t *root = vmb_run_load(out, &err);
+	cr_assert_not_null(root, "%s", err.msg);
+	json_t *c = th_case(root, "noop", "native");
+	cr_assert_eq(json_array_size(json_object_get(c, "samples")), journaled);
+	cr_assert_str_eq(json_string_value(json_object_get(c, "status")), "interrupted");
+	cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "interrupted");
+	cr_assert_eq(th_num(json_object_get(json_object_get(c, "aggregates"), "launch_to_ready_ns"),
+	                    "n"),
+	             (double)journaled);
+	cr_assert_eq(th_num(json_object_get(root, "recovered"), "samples"), (double)journaled);
+	json_decref(root);
+	/* the next run sweeps what the killed one left in /tmp */
+	char sweep[320];
+	snprintf(sweep, sizeof(sweep), "%s/sweep", tmp);
+	cr_assert_eq(
+	        th_run((char *[]){(char *)th_vmbench(), "run", "--suite", "startup", "--runner",
+	                          "native", "--reps", "1", "--warmup", "0", "--out", sweep, NULL},
+	               NULL),
+	        0);
+	vmb_rm_tree(tmp, &err);
+}
+
+/* A reader takes what a run left, torn last line and all, and says which
+ * file is wrong when one is. */
+Test(e2e, a_run_is_read_back_from_results_and_journal)
+{
+	char *tmp = th_tmpdir(), path[400];
+	struct vmb_error err = {0};
+	FILE *f;
+
+	cr_assert_null(vmb_run_load(tmp, &err), "a directory without results.json");
+	cr_assert_eq(err.kind, VMB_ERR_USAGE);
+	cr_assert(strstr(err.msg, "results.json"), "%s", err.msg);
+	snprintf(path, sizeof(path), "%s/results.json", tmp);
+	f = fopen(path, "w");
+	fprintf(f,
+	        "{\"schema_version\": %d, \"status\": \"running\", \"host\": {}, "
+	        "\"config\": {\"seed\": 1}, \"cases\": [{\"workload\": \"noop\", "
+	        "\"runner\": \"native\", \"status\": \"running\", \"samples\": []}]}\n",
+	        VMB_SCHEMA_VERSION);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/%s", tmp, VMB_JOURNAL);
+	f = fopen(path, "w");
+	for (int i = 0; i < 3; i++)
+		fprintf(f,
+		        "{\"case\": 0, \"seq\": %d, \"sample\": {\"status\": \"ok\", "
+		        "\"warmup\": false, \"phases\": {\"launch\": 0, \"agent_ready\": %d}}}\n",
+		        i, 1000 * (i + 1));
+	fprintf(f, "{\"case\": 7, \"seq\": 0, \"sample\": {}}\n"); /* no such case */
+	fprintf(f, "{\"case\": 0, \"seq\": 3, \"sam");             /* torn */
+	fclose(f);
+	json_t *root = vmb_run_load(tmp, &err);
+	cr_assert_not_null(root, "%s", err.msg);
+	json_t *c = json_array_get(json_object_get(root, "cases"), 0);
+	cr_assert_eq(json_array_size(json_object_get(c, "samples")), 3);
+	json_t *ready = json_object_get(json_object_get(c, "aggregates"), "launch_to_ready_ns");
+	cr_assert_eq(th_num(ready, "median"), 2000);
+	cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "interrupted");
+	json_decref(root);
+	vmb_rm_tree(tmp, &err);
+}
+
 Test(e2e, sigint_keeps_results_and_leaves_nothing)
 {
 	char *tmp = th_tmpdir(), out[300];
@@ -402,16 +514,20 @@ Test(e2e, sigint_keeps_results_and_leaves_nothing)
 	                "--out",
 	                out,
 	                NULL};
+	char journal[400];
+	snprintf(journal, sizeof(journal), "%s/%s", out, VMB_JOURNAL);
 	pid_t pid = th_spawn(argv);
-	for (int i = 0; i < 300 && samples_on_disk(out) < 2; i++)
+	for (int i = 0; i < 300 && lines_in(journal) < 2; i++)
 		usleep(20000);
-	cr_assert_geq(samples_on_disk(out), 2, "no samples written while running");
+	cr_assert_geq(lines_in(journal), 2, "no samples written while running");
 	kill(pid, SIGINT);
 	int rc = th_wait(pid);
 	cr_assert_eq(rc, 130, "exit %d after SIGINT", rc);
 	json_t *root = th_load_results(out);
 	cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "interrupted");
+	/* an interruption writes results.json whole: every journaled sample */
 	cr_assert_geq(samples_on_disk(out), 2, "measured samples were lost");
+	cr_assert_eq(samples_on_disk(out), lines_in(journal));
 	json_decref(root);
 	char *after = th_leftovers();
 	cr_assert_str_eq(before, after, "left behind after SIGINT");
