@@ -332,6 +332,7 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		                          keep_log ? log + strlen(s->dir) + 1 : NULL);
 		vmb_instance_release(&inst);
 		json_t *samples = json_object_get(jc, "samples");
+		vmb_sample_figures(smp, &s->metrics);
 		json_array_append_new(samples, smp);
 		/* O(1) a launch: the sample goes to disk now, the aggregates and
 		 * results.json wait for the case's end */

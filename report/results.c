@@ -107,6 +107,32 @@ static void add_summary(json_t *aggs, const char *name, const char *unit, const 
 	json_object_set_new(aggs, name, o);
 }
 
+void vmb_sample_figures(json_t *sample, const struct vmb_metric_list *metrics)
+{
+	json_t *fig = json_object();
+
+	for (unsigned m = 0; m < metrics->n; m++) {
+		double x = metrics->m[m]->get(sample);
+		if (isfinite(x))
+			json_object_set_new(fig, metrics->m[m]->name, json_real(x));
+	}
+	json_object_set_new(sample, "figures", fig);
+}
+
+size_t vmb_case_series(json_t *c, const char *metric, double *out, size_t cap)
+{
+	size_t i, n = 0;
+	json_t *s;
+
+	json_array_foreach(json_object_get(c, "samples"), i, s)
+	{
+		json_t *v = json_object_get(json_object_get(s, "figures"), metric);
+		if (n < cap && counts(s) && json_is_number(v))
+			out[n++] = json_number_value(v);
+	}
+	return n;
+}
+
 void vmb_case_aggregate(json_t *c, const struct vmb_metric_list *metrics, uint64_t seed)
 {
 	json_t *samples = json_object_get(c, "samples");

@@ -1,9 +1,12 @@
 /* summary.c: the table `vmbench run` prints at the end, from the results tree alone: the
  * baseline runner, each case's headline figure and its direction all come from the tree. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmbench/report.h"
+#include "vmbench/results.h"
+#include "vmbench/stats.h"
 
 static double agg(json_t *c, const char *metric, const char *field)
 {
@@ -36,18 +39,38 @@ static json_t *find_case(json_t *cases, const char *workload, const char *runner
 	return NULL;
 }
 
-/* How many times the baseline's cost this case's headline is: >1 is worse,
- * whichever way the figure improves. NAN without both medians. */
-static double cost_ratio(json_t *root, json_t *c, json_t *base, const char *headline)
+/* How many times the baseline's cost this case's headline is, above 1 worse
+ * whichever way the figure improves: with its bootstrap interval from both
+ * sides' samples where the tree has them, else from the declared statistic
+ * alone. Writes it into buf ("-" without both). */
+static void cost_ratio(json_t *root, json_t *c, json_t *base, const char *headline, char *buf,
+                       size_t len)
 {
 	json_t *decl = json_object_get(json_object_get(root, "metrics"), headline);
-	const char *better = str(decl, "better");
-	double mine = agg(c, headline, "median"),
-	       theirs = base ? agg(base, headline, "median") : NAN;
+	const char *better = str(decl, "better"), *stat = str(decl, "aggregate");
+	bool higher = better && strcmp(better, "higher") == 0;
+	size_t cap = json_array_size(json_object_get(c, "samples")) +
+	             (base ? json_array_size(json_object_get(base, "samples")) : 0) + 1;
+	double *xs = malloc(cap * sizeof(double)), *bs = malloc(cap * sizeof(double));
+	struct vmb_ratio r;
 
-	if (!isfinite(mine) || !isfinite(theirs) || mine <= 0 || theirs <= 0)
-		return NAN;
-	return better && strcmp(better, "higher") == 0 ? theirs / mine : mine / theirs;
+	snprintf(buf, len, "-");
+	if (base && xs && bs) {
+		size_t nx = vmb_case_series(c, headline, xs, cap);
+		size_t nb = vmb_case_series(base, headline, bs, cap);
+		uint64_t seed = (uint64_t)json_integer_value(
+		        json_object_get(json_object_get(root, "config"), "seed"));
+		if (vmb_overhead(bs, nb, xs, nx, higher, seed, &r) == 0)
+			snprintf(buf, len, "%.3f [%.3f, %.3f]", r.ratio, r.lo, r.hi);
+		else {
+			double mine = agg(c, headline, stat ? stat : "median");
+			double theirs = agg(base, headline, stat ? stat : "median");
+			if (mine > 0 && theirs > 0)
+				snprintf(buf, len, "%.3f", higher ? theirs / mine : mine / theirs);
+		}
+	}
+	free(xs);
+	free(bs);
 }
 
 void vmb_print_summary(FILE *f, json_t *root)
@@ -63,8 +86,8 @@ void vmb_print_summary(FILE *f, json_t *root)
 		        "NOTE: this host is an emulator's guest (QEMU TCG): every figure below is "
 		        "emulated,\nfunctional evidence only, not a performance measurement.\n");
 	snprintf(head, sizeof(head), "x %.20s", baseline ? baseline : "baseline");
-	fprintf(f, "%-11s %-10s %-8s %29s %11s %13s %9s\n", "workload", "runner", "status",
-	        "median time [95% CI] (s)", "ops/s", "launch>ready", head);
+	fprintf(f, "%-11s %-10s %-8s %29s %11s %13s  %s [95%% CI]\n", "workload", "runner",
+	        "status", "median time [95% CI] (s)", "ops/s", "launch>ready", head);
 	json_array_foreach(cases, i, c)
 	{
 		const char *w = str(c, "workload"), *r = str(c, "runner"), *st = str(c, "status");
@@ -75,19 +98,18 @@ void vmb_print_summary(FILE *f, json_t *root)
 			fprintf(f, "%-11s %-10s %-8s %s\n", w, r, st, why ? why : "no samples");
 			continue;
 		}
-		char ci[64], ratio[32] = "-", ops[32] = "-";
+		char ci[64], ratio[64] = "-", ops[32] = "-";
 		snprintf(ci, sizeof(ci), "%.4f [%.4f, %.4f]", med / 1e9,
 		         agg(c, "workload_wall_ns", "lo") / 1e9,
 		         agg(c, "workload_wall_ns", "hi") / 1e9);
 		/* the case's own headline figure against the baseline runner's */
 		json_t *base = baseline ? find_case(cases, w, baseline) : NULL;
-		double x = headline ? cost_ratio(root, c, base, headline) : NAN;
-		if (isfinite(x))
-			snprintf(ratio, sizeof(ratio), "%.3f", x);
+		if (headline)
+			cost_ratio(root, c, base, headline, ratio, sizeof(ratio));
 		double rate = agg(c, "ops_per_s", "median");
 		if (isfinite(rate))
 			snprintf(ops, sizeof(ops), "%.3g", rate);
-		fprintf(f, "%-11s %-10s %-8s %29s %11s %10.2f ms %9s\n", w, r, st, ci, ops,
+		fprintf(f, "%-11s %-10s %-8s %29s %11s %10.2f ms  %s\n", w, r, st, ci, ops,
 		        agg(c, "launch_to_ready_ns", "median") / 1e6, ratio);
 		if (why)
 			fprintf(f, "%-11s %-10s %-8s %s\n", "", "", "", why);

@@ -30,6 +30,14 @@ int vmb_results_validate(json_t *root, struct vmb_error *err);
  * so does every PAPI counter that produced a value. */
 void vmb_case_aggregate(json_t *c, const struct vmb_metric_list *metrics, uint64_t seed);
 
+/* Adds sample["figures"]: {metric: value} for every metric of the list that
+ * the sample has, so that readers need no code to find a figure in it. */
+void vmb_sample_figures(json_t *sample, const struct vmb_metric_list *metrics);
+
+/* The values of `metric` in case c's counted samples (not warm-ups, status
+ * "ok"), from their "figures", in order; returns how many (at most cap). */
+size_t vmb_case_series(json_t *c, const char *metric, double *out, size_t cap);
+
 /* What a run did not measure, and why (results.json's "not_measured", new
  * reference): one entry per runner and reason for skipped cases, naming the
  * workloads it hit, and one per PAPI counter that was unavailable anywhere. */
