@@ -23,6 +23,8 @@ void vmb_cli_usage(FILE *f)
 	        "  list     suites, workloads and runners, and whether each runner works here\n"
 	        "  doctor   what this host offers (KVM, namespaces, cgroups, PAPI, hwloc, "
 	        "gnuplot)\n"
+	        "  report   tables and gnuplot charts from one or more runs' results\n"
+	        "  compare  two runs, case by case: the regression gate for CI\n"
 	        "\n"
 	        "Each command takes --help. Example: vmbench run --suite all\n"
 	        "\n"

@@ -110,7 +110,11 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(int, char **, struct vmb_error *);
-	} cmds[] = {{"run", vmb_cmd_run}, {"list", vmb_cmd_list}, {"doctor", vmb_cmd_doctor}};
+	} cmds[] = {{"run", vmb_cmd_run},
+	            {"list", vmb_cmd_list},
+	            {"doctor", vmb_cmd_doctor},
+	            {"report", vmb_cmd_report},
+	            {"compare", vmb_cmd_compare}};
 	struct vmb_error err = {0};
 
 	if (argc < 2) {
@@ -145,7 +149,9 @@ int main(int argc, char **argv)
 			return VMB_EXIT_FAILED;
 		}
 	}
-	fprintf(stderr, "vmbench: unknown command '%s' (run, list, doctor; see vmbench --help)\n",
+	fprintf(stderr,
+	        "vmbench: unknown command '%s' (run, list, doctor, report, compare; see vmbench "
+	        "--help)\n",
 	        argv[1]);
 	return VMB_EXIT_USAGE;
 }
