@@ -62,7 +62,11 @@ void vmb_cli_run_usage(FILE *f)
 	      "  --runner LIST    runners, in order (default: all; reference runners only\n"
 	      "                   for the workloads they are a reference for)\n"
 	      "  --workload LIST  only these workloads of the chosen suites\n"
-	      "  --reps N         measured repetitions per case, 1..100000 (default 5)\n"
+	      "  --reps N|auto    measured repetitions per case, 1..100000 (default 5); auto:\n"
+	      "                   repeat until the 95% interval of the case's headline median\n"
+	      "                   is narrower than --ci-target of it (default 2%), or\n"
+	      "                   --max-reps (default 200) or --max-time SEC (default 120)\n"
+	      "                   per case is reached; results say which stopped it\n"
 	      "  --warmup N       discarded repetitions before them, 0..1000 (default 1)\n"
 	      "  --out DIR        results directory; must not exist (default results/RUN-ID)\n"
 	      "  --seed N         seed for generated input and the bootstrap (default 1)\n"
@@ -278,6 +282,9 @@ static const struct option *longopts(const struct vmb_runner **owners, const cha
 	        {"cpus", required_argument, NULL, 'C'},
 	        {"memory", required_argument, NULL, 'M'},
 	        {"baseline", required_argument, NULL, 'B'},
+	        {"max-reps", required_argument, NULL, 'A'},
+	        {"ci-target", required_argument, NULL, 'T'},
+	        {"max-time", required_argument, NULL, 'X'},
 	};
 	static struct option all[VMB_ARRAY_SIZE(generic) + 64 + 1];
 	size_t n = VMB_ARRAY_SIZE(generic), k = 0;
@@ -330,6 +337,26 @@ static bool runner_selected(const struct vmb_run_opts *o, const struct vmb_runne
 	return false;
 }
 
+/* "2%" or "0.02": a fraction in (0, 1). */
+static int parse_percent(const char *s, const char *what, double *out, struct vmb_error *err)
+{
+	char num[32];
+	size_t len = strlen(s);
+	bool pct = len && s[len - 1] == '%';
+
+	if (len == 0 || len >= sizeof(num))
+		return vmb_error_set(err, VMB_ERR_USAGE, "%s '%s': not a fraction or percentage",
+		                     what, s);
+	memcpy(num, s, len + 1);
+	if (pct)
+		num[len - 1] = '\0';
+	if (vmb_parse_double(num, 1e-6, pct ? 99.99 : 0.9999, what, out, err) < 0)
+		return -1;
+	if (pct)
+		*out /= 100;
+	return 0;
+}
+
 int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_error *err)
 {
 	static const struct vmb_runner *owners[64];
@@ -337,6 +364,8 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	const struct option *opts = longopts(owners, names);
 	static char all[] = "all";
 	const char *baseline = NULL;
+	unsigned auto_max = 200;
+	bool max_reps_given = false;
 	uint64_t v;
 	int c, rc = 0;
 
@@ -347,6 +376,8 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	o->scale = 1.0;
 	o->timeout_s = 300;
 	o->cores = 1;
+	o->ci_target = 0.02;
+	o->max_time_s = 120;
 	optind = 0; /* re-entrant for the tests: 0 makes getopt reinitialise */
 	opterr = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -362,8 +393,25 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			rc = parse_workloads(optarg, o, err);
 			break;
 		case 'n':
+			if (strcmp(optarg, "auto") == 0) {
+				o->reps_auto = true;
+				break;
+			}
 			rc = vmb_parse_u64(optarg, 1, 100000, "--reps", &v, err);
 			o->reps = (unsigned)v;
+			max_reps_given = false;
+			break;
+		case 'A':
+			rc = vmb_parse_u64(optarg, VMB_AUTO_MIN_REPS, 100000, "--max-reps", &v,
+			                   err);
+			auto_max = (unsigned)v;
+			max_reps_given = true;
+			break;
+		case 'T':
+			rc = parse_percent(optarg, "--ci-target", &o->ci_target, err);
+			break;
+		case 'X':
+			rc = vmb_parse_double(optarg, 1, 86400, "--max-time", &o->max_time_s, err);
 			break;
 		case 'W':
 			rc = vmb_parse_u64(optarg, 0, 1000, "--warmup", &v, err);
@@ -437,6 +485,10 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 		o->nrunners = vmb_runner_count;
 	}
 	/* the baseline is one of the run's runners: by default the first */
+	if (o->reps_auto)
+		o->reps = auto_max;
+	else if (max_reps_given)
+		return vmb_error_set(err, VMB_ERR_USAGE, "--max-reps goes with --reps auto");
 	o->baseline = baseline ? baseline : o->runners[0]->name;
 	if (!runner_selected(o, vmb_runner_find(o->baseline)))
 		return vmb_error_set(err, VMB_ERR_USAGE,

@@ -16,8 +16,10 @@
 #include "vmbench/cgroup.h"
 #include "vmbench/host.h"
 #include "vmbench/journal.h"
+#include "vmbench/noise.h"
 #include "vmbench/report.h"
 #include "vmbench/results.h"
+#include "vmbench/stats.h"
 #include "vmbench/util.h"
 #include "version.h"
 
@@ -265,6 +267,57 @@ static void *runner_config(struct run_state *s, const struct vmb_runner *r)
 	return s->config[runner_index(s, r)];
 }
 
+/* The host's noise before and after the case, and the warnings it and the
+ * headline's spread raise (owns before). */
+static void note_noise(struct run_state *s, const struct vmb_case *c, json_t *jc, json_t *before)
+{
+	json_t *after = vmb_noise_read();
+	json_t *head = json_object_get(json_object_get(jc, "aggregates"),
+	                               vmb_workload_headline(c->workload));
+	json_t *cv = json_object_get(head, "cv");
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	json_t *warn =
+	        vmb_noise_warnings(before, after, json_is_number(cv) ? json_number_value(cv) : NAN,
+	                           cores > 0 ? (unsigned)cores : 0);
+
+	json_object_set_new(jc, "noise", json_pack("{s:o, s:o}", "before", before, "after", after));
+	if (json_array_size(warn))
+		json_object_set_new(jc, "warnings", warn);
+	else
+		json_decref(warn);
+	(void)s;
+}
+
+/* --reps auto: when to look next, and what was seen. */
+struct auto_reps {
+	unsigned next_check; /* measured count at which the interval is next computed */
+	unsigned measured;
+	double width; /* the interval's width over the median, last computed */
+	uint64_t t0;  /* the case's start */
+};
+
+/* Why a --reps auto case may stop now ("ci_target", "max_time"), or NULL to
+ * go on. The interval is computed at geometrically spaced counts (x1.5), so
+ * its cost over a case stays linear in the repetitions. */
+static const char *enough_reps(struct run_state *s, const struct vmb_case *c, json_t *jc,
+                               unsigned measured, struct auto_reps *ar)
+{
+	ar->measured = measured;
+	if ((double)(vmb_now_ns() - ar->t0) / 1e9 > s->o->max_time_s)
+		return "max_time";
+	if (measured < ar->next_check)
+		return NULL;
+	ar->next_check = measured + (measured + 1) / 2;
+	size_t cap = json_array_size(json_object_get(jc, "samples")) + 1;
+	vmb_autofree double *v = malloc(cap * sizeof(double));
+	struct vmb_summary sum;
+	size_t n = v ? vmb_case_series(jc, vmb_workload_headline(c->workload), v, cap) : 0;
+	if (n < VMB_AUTO_MIN_REPS || vmb_summarize(v, n, s->o->seed, &sum) < 0 || !(sum.median > 0))
+		return NULL;
+	ar->width = (sum.ci_hi - sum.ci_lo) / sum.median;
+	return ar->width <= s->o->ci_target ? "ci_target" : NULL;
+}
+
 static void build_args(struct run_state *s, const struct vmb_case *c, char strs[][64], char **args)
 {
 	uint64_t val[VMB_MAX_PARAMS];
@@ -307,10 +360,12 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	        .volume_dir = s->volume,
 	        .config = runner_config(s, c->runner),
 	};
-	const char *failure = NULL;
+	const char *failure = NULL, *stopped_by = "reps";
+	struct auto_reps ar = {.next_check = VMB_AUTO_MIN_REPS, .t0 = vmb_now_ns()};
 
 	build_args(s, c, strs, args);
 	json_object_set_new(jc, "status", json_string("running"));
+	json_t *noise_before = vmb_noise_read();
 	for (unsigned i = 0; i < nreps; i++) {
 		bool warmup = i < s->o->warmup;
 		unsigned rep = warmup ? i + 1 : i - s->o->warmup + 1;
@@ -353,15 +408,29 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 			s->done += nreps - i - 1;
 			break;
 		}
+		if (s->o->reps_auto && !warmup && (stopped_by = enough_reps(s, c, jc, rep, &ar))) {
+			s->done += nreps - i - 1;
+			break;
+		}
+		stopped_by = s->o->reps_auto ? "max_reps" : "reps";
 	}
+	if (s->o->reps_auto)
+		json_object_set_new(jc, "repetitions",
+		                    json_pack("{s:s, s:s, s:i, s:f, s:f}", "mode", "auto",
+		                              "stopped_by", stopped_by, "measured",
+		                              (int)ar.measured, "ci_width",
+		                              isfinite(ar.width) ? ar.width : -1.0, "ci_target",
+		                              s->o->ci_target));
 	json_object_set_new(jc, "status", json_string(failure ? "failed" : "ok"));
 	vmb_case_aggregate(jc, &s->metrics, s->o->seed);
+	note_noise(s, c, jc, noise_before);
 	if (failure) {
 		s->failed_cases++;
 		char line[300];
 		snprintf(line, sizeof(line), "FAILED: %.250s", failure);
 		progress(s, ci, nreps, nreps, line);
 	} else {
+		unsigned done_reps = s->o->reps_auto ? ar.measured : s->o->reps;
 		/* the case's headline figure, as the summary compares it */
 		const char *head = vmb_workload_headline(c->workload);
 		json_t *m = json_object_get(json_object_get(jc, "aggregates"), head);
@@ -370,10 +439,10 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		char line[160];
 		if (unit && strcmp(unit, "ns") == 0)
 			snprintf(line, sizeof(line), "ok, %s median %.3f ms over %u reps", head,
-			         med / 1e6, s->o->reps);
+			         med / 1e6, done_reps);
 		else
 			snprintf(line, sizeof(line), "ok, %s median %.4g %s over %u reps", head,
-			         med, unit ? unit : "", s->o->reps);
+			         med, unit ? unit : "", done_reps);
 		progress(s, ci, nreps, nreps, line);
 	}
 	return save(s, err);

@@ -113,6 +113,10 @@ void vmb_print_summary(FILE *f, json_t *root)
 		        agg(c, "launch_to_ready_ns", "median") / 1e6, ratio);
 		if (why)
 			fprintf(f, "%-11s %-10s %-8s %s\n", "", "", "", why);
+		size_t k;
+		json_t *wn;
+		json_array_foreach(json_object_get(c, "warnings"), k, wn) fprintf(
+		        f, "%-11s %-10s %-8s warning: %s\n", "", "", "", json_string_value(wn));
 	}
 	if (baseline)
 		fprintf(f,

@@ -236,3 +236,23 @@ Test(cli, runner_options_go_to_their_runner)
 	cr_assert_eq(parse(&o, &err, (const char *[]){NULL}), 0);
 	cr_assert_str_eq(o.baseline, "native");
 }
+
+Test(cli, reps_auto_and_its_limits)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+
+	cr_assert_eq(PARSE(&o, &err, "--reps", "auto", "--ci-target", "1%", "--max-reps", "50",
+	                   "--max-time", "30"),
+	             0, "%s", err.msg);
+	cr_assert(o.reps_auto);
+	cr_assert_eq(o.reps, 50, "--max-reps bounds an auto case");
+	cr_assert_float_eq(o.ci_target, 0.01, 1e-12);
+	cr_assert_float_eq(o.max_time_s, 30, 1e-12);
+	cr_assert_eq(PARSE(&o, &err, "--ci-target", "0.05"), 0);
+	cr_assert_float_eq(o.ci_target, 0.05, 1e-12);
+	bad("--ci-target", (const char *[]){"--ci-target", "150%", NULL});
+	bad("--max-reps", (const char *[]){"--reps", "auto", "--max-reps", "2", NULL});
+	bad("--max-reps", (const char *[]){"--reps", "9", "--max-reps", "20", NULL});
+	bad("--reps", (const char *[]){"--reps", "automatic", NULL});
+}

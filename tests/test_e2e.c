@@ -251,6 +251,41 @@ Test(e2e, a_forged_record_is_refused)
 	free(log);
 }
 
+/* --reps auto stops at the interval it was asked for, or at its limit, and
+ * says which. */
+Test(e2e, reps_auto_stops_and_says_why)
+{
+	const struct {
+		const char *target;
+		const char *stopped_by;
+	} runs[] = {{"50%", "ci_target"}, {"0.0001%", "max_reps"}};
+
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		char *dir, *log;
+		json_t *root;
+		int rc = th_run_vmbench((char *[]){"--workload", "cpu-int", "--runner", "native",
+		                                   "--scale", "0.02", "--warmup", "0", "--reps",
+		                                   "auto", "--max-reps", "9", "--ci-target",
+		                                   (char *)runs[i].target, NULL},
+		                        &root, &dir, &log);
+		cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+		json_t *c = th_case(root, "cpu-int", "native");
+		json_t *reps = json_object_get(c, "repetitions");
+		cr_assert_str_eq(json_string_value(json_object_get(reps, "stopped_by")),
+		                 runs[i].stopped_by);
+		size_t n = json_array_size(json_object_get(c, "samples"));
+		if (i == 0)
+			cr_assert_eq(n, 5, "a 50%% interval is met at the first look (5), not %zu",
+			             n);
+		else
+			cr_assert_eq(n, 9, "--max-reps 9 stops at 9, not %zu", n);
+		cr_assert_eq(th_num(reps, "measured"), (double)n);
+		json_decref(root);
+		free(log);
+		vmb_rm_tree(dir, NULL);
+	}
+}
+
 Test(e2e, bad_input_exits_2_and_names_it)
 {
 	const char *vb = th_vmbench();

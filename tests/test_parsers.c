@@ -1,11 +1,13 @@
 /* test_parsers.c: the cgroup counter parsers and the /proc readers, on texts shaped like the
  * kernel's own files. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "vmbench/cgroup.h"
+#include "vmbench/noise.h"
 #include "vmbench/proc.h"
 
 /* v1 memory.oom_control: the key that is only a prefix ("oom_kill") comes
@@ -315,4 +317,44 @@ Test(v1_controllers, short_buffer_is_truncated_and_terminated)
 	vmb_parse_v1_controllers(proc_cgroups, buf, sizeof(buf), ',');
 	cr_assert_eq(strnlen(buf, sizeof(buf)), sizeof(buf) - 1);
 	cr_assert_eq(strncmp(buf, "cpuset,cpu,", sizeof(buf) - 1), 0, "%s", buf);
+}
+
+/* The noise warnings: each condition raises its own sentence, and a quiet
+ * case none. */
+Test(noise, warnings_name_what_makes_a_figure_untrustworthy)
+{
+	json_t *before = json_pack("{s:f, s:I, s:I}", "load1", 0.1, "steal_ticks", (json_int_t)100,
+	                           "total_ticks", (json_int_t)10000);
+	json_t *after = json_pack("{s:I, s:I}", "steal_ticks", (json_int_t)100, "total_ticks",
+	                          (json_int_t)20000);
+	json_t *w = vmb_noise_warnings(before, after, 0.01, 2);
+
+	cr_assert_eq(json_array_size(w), 0, "a quiet case was warned about");
+	cr_assert_float_eq(json_real_value(json_object_get(after, "steal_fraction")), 0, 1e-12);
+	json_decref(w);
+	/* spread, load and steal, each past its threshold */
+	json_object_set_new(before, "load1", json_real(3.0));
+	json_object_set_new(after, "steal_ticks", json_integer(100 + 500));
+	w = vmb_noise_warnings(before, after, 0.08, 2);
+	cr_assert_eq(json_array_size(w), 3);
+	cr_assert(strstr(json_string_value(json_array_get(w, 0)), "8.0%"));
+	cr_assert(strstr(json_string_value(json_array_get(w, 1)), "load was 3.00 on 2 core"));
+	cr_assert(strstr(json_string_value(json_array_get(w, 2)), "5.0%"));
+	json_decref(w);
+	/* what is unknown raises nothing */
+	w = vmb_noise_warnings(json_object(), json_object(), NAN, 2);
+	cr_assert_eq(json_array_size(w), 0);
+	json_decref(w);
+	json_decref(before);
+	json_decref(after);
+}
+
+Test(noise, this_host_reads)
+{
+	json_t *n = vmb_noise_read();
+
+	/* /proc is there on every Linux host this runs on */
+	cr_assert(json_is_number(json_object_get(n, "load1")));
+	cr_assert_gt(json_integer_value(json_object_get(n, "total_ticks")), 0);
+	json_decref(n);
 }

@@ -106,3 +106,51 @@ Test(stats, summary_json_uses_null_for_missing)
 	cr_assert_float_eq(json_real_value(json_object_get(j, "median")), 3, 1e-12);
 	json_decref(j);
 }
+
+/* An overhead is oriented by the figure's direction, and its interval comes
+ * from both sides' noise. */
+Test(stats, overhead_ratio_with_an_interval_from_both_sides)
+{
+	double base[20], slow[20], flat[20];
+	struct vmb_ratio r, up;
+
+	for (int i = 0; i < 20; i++) {
+		base[i] = 100 + (i * 7 % 11); /* 100..110, median 105 */
+		flat[i] = 105;
+	}
+	for (int i = 0; i < 20; i++)
+		slow[i] = 1.2 * base[19 - i]; /* the same shape, 20% dearer */
+	cr_assert_eq(vmb_overhead(base, 20, slow, 20, false, 3, &r), 0);
+	cr_assert_float_eq(r.ratio, 1.2, 1e-9);
+	cr_assert_lt(r.lo, 1.2);
+	cr_assert_gt(r.hi, 1.2);
+	cr_assert_gt(r.lo, 1.0, "a 20%% cost with 5%% noise is clear of 1: [%f, %f]", r.lo, r.hi);
+	/* where higher is better, the same numbers mean the other runner is
+	 * cheaper: the ratio is inverted, so above 1 still costs more */
+	cr_assert_eq(vmb_overhead(base, 20, slow, 20, true, 3, &up), 0);
+	cr_assert_float_eq(up.ratio, 1 / 1.2, 1e-9);
+	/* noise on the baseline's side alone still widens the interval */
+	struct vmb_ratio quiet;
+	cr_assert_eq(vmb_overhead(flat, 20, flat, 20, false, 3, &quiet), 0);
+	cr_assert_float_eq(quiet.lo, 1, 1e-12);
+	cr_assert_float_eq(quiet.hi, 1, 1e-12);
+	struct vmb_ratio one_noisy;
+	cr_assert_eq(vmb_overhead(base, 20, flat, 20, false, 3, &one_noisy), 0);
+	cr_assert_lt(one_noisy.lo, one_noisy.hi);
+	/* too few samples, or a median that is not positive: no ratio */
+	cr_assert_eq(vmb_overhead(base, 1, slow, 20, false, 3, &r), -1);
+	double zero[3] = {0, 0, 0};
+	cr_assert_eq(vmb_overhead(zero, 3, slow, 20, false, 3, &r), -1);
+}
+
+Test(stats, coefficient_of_variation)
+{
+	double v[] = {90, 110, 90, 110};
+	struct vmb_summary s;
+
+	cr_assert_eq(vmb_summarize(v, 4, 1, &s), 0);
+	cr_assert_float_eq(s.cv, s.stddev / 100, 1e-12);
+	double one[] = {5};
+	cr_assert_eq(vmb_summarize(one, 1, 1, &s), 0);
+	cr_assert(isnan(s.cv));
+}

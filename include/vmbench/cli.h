@@ -11,6 +11,9 @@
 
 #define VMB_MAX_LIST 16
 
+/* --reps auto measures at least this many before it judges an interval. */
+#define VMB_AUTO_MIN_REPS 5
+
 /* Exit statuses of vmbench (documented in README.md and `vmbench --help`). */
 enum {
 	VMB_EXIT_OK = 0,
@@ -25,7 +28,10 @@ struct vmb_run_opts {
 	unsigned nrunners;
 	const struct vmb_workload *workloads[VMB_MAX_LIST]; /* --workload filter; 0 = all */
 	unsigned nworkloads;
-	unsigned reps;   /* measured repetitions per case */
+	unsigned reps;   /* measured repetitions per case; with reps_auto, the most */
+	bool reps_auto;  /* --reps auto: until the headline's interval is narrow enough */
+	double ci_target;  /* --ci-target: the interval's width over the median (0.02) */
+	double max_time_s; /* --max-time: seconds a case may take with --reps auto */
 	unsigned warmup; /* discarded repetitions before them */
 	const char *out; /* the run's results directory; NULL = results/<run-id> */
 	uint64_t seed;
