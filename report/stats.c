@@ -85,6 +85,8 @@ int vmb_summarize(const double *v, size_t n, uint64_t seed, struct vmb_summary *
 	out->min = s[0];
 	out->max = s[n - 1];
 	out->median = vmb_quantile_sorted(s, n, 0.5);
+	out->p90 = vmb_quantile_sorted(s, n, 0.9);
+	out->p99 = vmb_quantile_sorted(s, n, 0.99);
 	out->ci_lo = out->ci_hi = NAN;
 	if (n > 1 && bootstrap_median(s, n, seed, &out->ci_lo, &out->ci_hi) < 0)
 		return -1;
@@ -111,6 +113,8 @@ json_t *vmb_summary_json(const struct vmb_summary *s)
 	json_object_set_new(o, "mean", num_or_null(s->mean));
 	json_object_set_new(o, "stddev", num_or_null(s->stddev));
 	json_object_set_new(o, "cv", num_or_null(s->cv));
+	json_object_set_new(o, "p90", num_or_null(s->p90));
+	json_object_set_new(o, "p99", num_or_null(s->p99));
 	json_object_set_new(o, "min", num_or_null(s->min));
 	json_object_set_new(o, "max", num_or_null(s->max));
 	json_object_set_new(o, "ci95_median",

@@ -16,6 +16,8 @@ Test(stats, median_mean_stddev)
 	cr_assert_float_eq(s.stddev, sqrt(2.5), 1e-12);
 	cr_assert_float_eq(s.min, 1, 1e-12);
 	cr_assert_float_eq(s.max, 5, 1e-12);
+	cr_assert_float_eq(s.p90, 4.6, 1e-12);
+	cr_assert_float_eq(s.p99, 4.96, 1e-12);
 	cr_assert_eq(v[0], 5, "input was modified");
 }
 
