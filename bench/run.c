@@ -147,14 +147,28 @@ static int save(struct run_state *s, struct vmb_error *err)
 	return vmb_results_save(s->root, s->dir, err);
 }
 
-static int begin(struct run_state *s, int argc, char **argv, struct vmb_error *err)
+static void decref_p(json_t **j)
 {
-	char when[32];
+	json_decref(*j);
+}
+#define vmb_autojson __attribute__((cleanup(decref_p)))
+
+/* The command line as typed (taken before parsing, which splits lists in
+ * place). */
+static json_t *command_line(int argc, char **argv)
+{
 	json_t *cmd = json_array();
 
 	json_array_append_new(cmd, json_string(program_invocation_name));
 	for (int i = 0; i < argc; i++)
 		json_array_append_new(cmd, json_string(argv[i]));
+	return cmd;
+}
+
+static int begin(struct run_state *s, json_t *cmd, struct vmb_error *err)
+{
+	char when[32];
+
 	vmb_iso8601(vmb_wall_ns(), when, sizeof(when));
 	s->jcases = json_array();
 	for (int i = 0; i < s->ncases; i++)
@@ -532,6 +546,8 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	struct run_state s = {.o = &o, .journal_fd = -1};
 	int rc;
 
+	vmb_autojson json_t *cmd = command_line(argc, argv);
+
 	if (vmb_cli_parse_run(argc, argv, &o, err) < 0)
 		return -1;
 	if (o.help) {
@@ -584,7 +600,7 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 		if (mkdir(s.volume, 0755) < 0 || chmod(s.volume, 01777) < 0)
 			rc = vmb_error_sys(err, errno, "mkdir %s", s.volume);
 		else
-			rc = begin(&s, argc, argv, err);
+			rc = begin(&s, json_incref(cmd), err);
 	}
 	fprintf(stderr, "vmbench: %d case(s), %u launch(es); results in %s/results.json\n",
 	        s.ncases, s.total, s.dir);

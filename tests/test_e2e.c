@@ -114,6 +114,10 @@ Test(e2e, native_run_writes_complete_results)
 	                json_object_get(json_object_get(root, "config"), "placement"), "cores")),
 	        0);
 	cr_assert_eq(json_array_size(json_object_get(root, "command_line")), 16);
+	/* as typed: parsing splits lists in place, the record must not show it */
+	cr_assert_str_eq(
+	        json_string_value(json_array_get(json_object_get(root, "command_line"), 3)),
+	        "cpu,memory,startup");
 	cr_assert_str_eq(
 	        json_string_value(json_object_get(json_object_get(root, "config"), "baseline")),
 	        "native");

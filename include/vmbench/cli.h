@@ -28,12 +28,12 @@ struct vmb_run_opts {
 	unsigned nrunners;
 	const struct vmb_workload *workloads[VMB_MAX_LIST]; /* --workload filter; 0 = all */
 	unsigned nworkloads;
-	unsigned reps;   /* measured repetitions per case; with reps_auto, the most */
-	bool reps_auto;  /* --reps auto: until the headline's interval is narrow enough */
+	unsigned reps;     /* measured repetitions per case; with reps_auto, the most */
+	bool reps_auto;    /* --reps auto: until the headline's interval is narrow enough */
 	double ci_target;  /* --ci-target: the interval's width over the median (0.02) */
 	double max_time_s; /* --max-time: seconds a case may take with --reps auto */
-	unsigned warmup; /* discarded repetitions before them */
-	const char *out; /* the run's results directory; NULL = results/<run-id> */
+	unsigned warmup;   /* discarded repetitions before them */
+	const char *out;   /* the run's results directory; NULL = results/<run-id> */
 	uint64_t seed;
 	double scale;                         /* multiplies every scaled workload parameter */
 	double timeout_s;                     /* per instance */

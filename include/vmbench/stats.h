@@ -11,7 +11,7 @@ struct vmb_summary {
 	double median, mean, stddev; /* stddev: sample (n - 1); NAN when n < 2 */
 	double cv;                   /* coefficient of variation, stddev / |mean|; NAN when n < 2 */
 	double min, max;
-	double p90, p99; /* of the samples (p50 is the median), linear interpolation */
+	double p90, p99;     /* of the samples (p50 is the median), linear interpolation */
 	double ci_lo, ci_hi; /* 95% percentile-bootstrap interval of the median; NAN when n < 2 */
 	size_t outliers;     /* samples beyond Tukey's fences (1.5 IQR past the quartiles) */
 };
