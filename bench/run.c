@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/repeat.h"
 #include "bench/run.h"
 #include "vmbench/cgroup.h"
 #include "vmbench/host.h"
@@ -281,57 +282,6 @@ static void *runner_config(struct run_state *s, const struct vmb_runner *r)
 	return s->config[runner_index(s, r)];
 }
 
-/* The host's noise before and after the case, and the warnings it and the
- * headline's spread raise (owns before). */
-static void note_noise(struct run_state *s, const struct vmb_case *c, json_t *jc, json_t *before)
-{
-	json_t *after = vmb_noise_read();
-	json_t *head = json_object_get(json_object_get(jc, "aggregates"),
-	                               vmb_workload_headline(c->workload));
-	json_t *cv = json_object_get(head, "cv");
-	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	json_t *warn =
-	        vmb_noise_warnings(before, after, json_is_number(cv) ? json_number_value(cv) : NAN,
-	                           cores > 0 ? (unsigned)cores : 0);
-
-	json_object_set_new(jc, "noise", json_pack("{s:o, s:o}", "before", before, "after", after));
-	if (json_array_size(warn))
-		json_object_set_new(jc, "warnings", warn);
-	else
-		json_decref(warn);
-	(void)s;
-}
-
-/* --reps auto: when to look next, and what was seen. */
-struct auto_reps {
-	unsigned next_check; /* measured count at which the interval is next computed */
-	unsigned measured;
-	double width; /* the interval's width over the median, last computed */
-	uint64_t t0;  /* the case's start */
-};
-
-/* Why a --reps auto case may stop now ("ci_target", "max_time"), or NULL to
- * go on. The interval is computed at geometrically spaced counts (x1.5), so
- * its cost over a case stays linear in the repetitions. */
-static const char *enough_reps(struct run_state *s, const struct vmb_case *c, json_t *jc,
-                               unsigned measured, struct auto_reps *ar)
-{
-	ar->measured = measured;
-	if ((double)(vmb_now_ns() - ar->t0) / 1e9 > s->o->max_time_s)
-		return "max_time";
-	if (measured < ar->next_check)
-		return NULL;
-	ar->next_check = measured + (measured + 1) / 2;
-	size_t cap = json_array_size(json_object_get(jc, "samples")) + 1;
-	vmb_autofree double *v = malloc(cap * sizeof(double));
-	struct vmb_summary sum;
-	size_t n = v ? vmb_case_series(jc, vmb_workload_headline(c->workload), v, cap) : 0;
-	if (n < VMB_AUTO_MIN_REPS || vmb_summarize(v, n, s->o->seed, &sum) < 0 || !(sum.median > 0))
-		return NULL;
-	ar->width = (sum.ci_hi - sum.ci_lo) / sum.median;
-	return ar->width <= s->o->ci_target ? "ci_target" : NULL;
-}
-
 static void build_args(struct run_state *s, const struct vmb_case *c, char strs[][64], char **args)
 {
 	uint64_t val[VMB_MAX_PARAMS];
@@ -375,7 +325,7 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	        .config = runner_config(s, c->runner),
 	};
 	const char *failure = NULL, *stopped_by = "reps";
-	struct auto_reps ar = {.next_check = VMB_AUTO_MIN_REPS, .t0 = vmb_now_ns()};
+	struct vmb_auto_reps ar = {.next_check = VMB_AUTO_MIN_REPS, .t0 = vmb_now_ns()};
 
 	build_args(s, c, strs, args);
 	json_object_set_new(jc, "status", json_string("running"));
@@ -422,7 +372,9 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 			s->done += nreps - i - 1;
 			break;
 		}
-		if (s->o->reps_auto && !warmup && (stopped_by = enough_reps(s, c, jc, rep, &ar))) {
+		if (s->o->reps_auto && !warmup &&
+		    (stopped_by = vmb_auto_reps_enough(s->o, jc, vmb_workload_headline(c->workload),
+		                                       rep, &ar))) {
 			s->done += nreps - i - 1;
 			break;
 		}
@@ -437,7 +389,7 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		                              s->o->ci_target));
 	json_object_set_new(jc, "status", json_string(failure ? "failed" : "ok"));
 	vmb_case_aggregate(jc, &s->metrics, s->o->seed);
-	note_noise(s, c, jc, noise_before);
+	vmb_case_note_noise(jc, vmb_workload_headline(c->workload), noise_before);
 	if (failure) {
 		s->failed_cases++;
 		char line[300];

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "vmbench/error.h"
 
 /* Prints one line per case: status, median workload time with its 95%
  * interval, throughput, launch-to-ready, and the case's headline figure
@@ -11,3 +14,143 @@
  * direction (root "metrics") so that above 1 always costs more. Skipped and
  * failed cases print their reason; an emulated host gets a banner. */
 void vmb_print_summary(FILE *f, json_t *root);
+
+/* `vmbench report`: one model built from one or more runs, written out in
+ * several formats (report/report.c builds it, report/render_*.c write it,
+ * report/charts.c draws its charts with gnuplot). */
+
+/* The formats, as bits of vmb_report_write's `formats`. */
+enum {
+	VMB_REPORT_MD = 1 << 0,
+	VMB_REPORT_HTML = 1 << 1,
+	VMB_REPORT_CSV = 1 << 2,
+	VMB_REPORT_LATEX = 1 << 3,
+	VMB_REPORT_JSON = 1 << 4,
+};
+
+/* One run shown in the report. */
+struct vmb_report_run {
+	json_t *root; /* the results tree (owned) */
+	char *path;   /* as given on the command line (owned) */
+	char *label;  /* short name: the run id, with host and kernel where runs differ (owned) */
+};
+
+/* One (run, runner) pair: a bar, a box, a column. Every chart and table
+ * lists series in the same order and colours them by runner alone. */
+struct vmb_report_series {
+	size_t run;
+	const char *runner; /* borrowed from the run's tree */
+	const char *color;  /* "#rrggbb", fixed per runner */
+	char *name;         /* the runner, or "label runner" with several runs (owned) */
+	/* start-up: each phase's median time since the one before it (the first:
+	 * since the instance started), over the series' counted samples, in ms */
+	char **phase; /* the phase that ends each interval (owned) */
+	double *phase_ms;
+	size_t nphases;
+};
+
+/* A table as text cells, ready for any format; "" for an empty cell. */
+struct vmb_report_table {
+	char *id;    /* file-name safe: host, suite-cpu, phases... (owned) */
+	char *title; /* (owned) */
+	char *note;  /* a line under the title, or NULL (owned) */
+	size_t ncols, nrows;
+	char **head;  /* ncols (owned) */
+	char **cells; /* nrows * ncols, row by row (owned) */
+};
+
+/* A chart drawn (or only scripted, without gnuplot) in the report's charts/. */
+struct vmb_report_chart {
+	char *name;  /* base name, e.g. "bars-cpu": .gp, .dat, .svg, .png, .pdf (owned) */
+	char *title; /* (owned) */
+	bool drawn;  /* the images exist */
+};
+
+struct vmb_report {
+	struct vmb_report_run *runs;
+	size_t nruns;
+	struct vmb_report_series *series;
+	size_t nseries;
+	char **suites; /* in first-seen order (owned) */
+	size_t nsuites;
+	struct vmb_report_table *tables;
+	size_t ntables;
+	json_t *rows;  /* one object per (case, metric) with full-precision numbers: CSV and JSON */
+	bool emulated; /* some run's host was an emulator's guest */
+	struct vmb_report_chart *charts;
+	size_t ncharts;
+	bool pdf;          /* the charts have a PDF too */
+	char *charts_note; /* why there are no charts, and how to get them; NULL if drawn */
+};
+
+/* Loads each of paths (a results.json, or a run directory, a run cut short
+ * included) and builds the report's tables and data rows. Nothing is
+ * written. 0, or -1 with a usage error naming the file and the problem; rep
+ * is then empty. Free with vmb_report_free either way. */
+int vmb_report_load(struct vmb_report *rep, char *const *paths, size_t n, struct vmb_error *err);
+
+/* Frees everything rep owns and zeroes it. */
+void vmb_report_free(struct vmb_report *rep);
+
+/* The series values a chart plots for one case: the counted samples of
+ * `metric` of the case of `workload` on series s, in `scale` units (1e6 for
+ * ns shown in ms). Returns a malloc'd array (NULL when none) and its length. */
+double *vmb_report_samples(const struct vmb_report *rep, size_t s, const char *workload,
+                           const char *metric, double scale, size_t *n);
+
+/* The case of workload on series s, or NULL. Borrowed. */
+json_t *vmb_report_case(const struct vmb_report *rep, size_t s, const char *workload);
+
+/* Writes every chart's .gp script and .dat data into DIR/charts and, where
+ * gnuplot is on $PATH, runs it for SVG, PNG and (if it has the terminal)
+ * PDF. Without gnuplot, or with a gnuplot that fails, sets
+ * rep->charts_note and returns 0: the tables still come out. -1 with err
+ * set only when the files cannot be written. */
+int vmb_report_charts(struct vmb_report *rep, const char *dir, struct vmb_error *err);
+
+/* Writes the formats asked for into DIR (which exists): report.md,
+ * index.html, report.csv, report.tex, report.json. 0, or -1 with err set. */
+int vmb_report_write(const struct vmb_report *rep, const char *dir, unsigned formats,
+                     struct vmb_error *err);
+
+/* Shared by report/ only (report.c, report_tables.c, render_*.c, charts.c). */
+
+/* The string at key of o, or NULL. */
+const char *vmb_rep_str(json_t *o, const char *key);
+
+/* Case c of run r as a multiple of the baseline runner's case of the same
+ * workload (config "baseline") for metric, oriented so that above 1 costs
+ * more, with its bootstrap interval. 0, or -1 when there is no baseline
+ * case, c is it, or either side has too few samples. */
+struct vmb_ratio;
+int vmb_rep_ratio(const struct vmb_report *rep, size_t r, json_t *c, const char *metric,
+                  struct vmb_ratio *out);
+
+/* Builds rep->tables from the runs and series; 0 or -1 (out of memory). */
+int vmb_rep_tables(struct vmb_report *rep);
+void vmb_rep_tables_free(struct vmb_report *rep);
+
+/* A figure for people: ns become ms; *unit is set to the unit shown. */
+double vmb_rep_display(double v, const char *unit_in, const char **unit);
+
+/* The workloads of a suite across every run, in first-seen order: a
+ * malloc'd array of borrowed names (free it), how many in *n; NULL when out
+ * of memory. */
+const char **vmb_rep_workloads(const struct vmb_report *rep, const char *suite, size_t *n);
+
+/* The headline metric of a workload: the first of its cases that names one
+ * (borrowed), or NULL. */
+const char *vmb_rep_headline(const struct vmb_report *rep, const char *workload);
+
+/* Writes the whole report as one HTML page to f (report/render_html.c). */
+void vmb_rep_write_html(const struct vmb_report *rep, FILE *f);
+
+/* Runs gnuplot from $PATH on each of rep's charts (scripts already in
+ * charts_dir) for SVG, PNG and, where it has the terminal, PDF; marks them
+ * drawn and sets rep->pdf (report/render_gnuplot.c). 0, or -1 with `why`
+ * set: no gnuplot, one without the svg or png terminal, or a failed chart. */
+int vmb_rep_gnuplot(struct vmb_report *rep, const char *charts_dir, struct vmb_error *why);
+
+/* A figure's name as shown with its unit: "metric (unit)", a "_ns" suffix
+ * dropped where the unit shown is ms. */
+void vmb_rep_figure(const char *metric, const char *unit, char *buf, size_t len);

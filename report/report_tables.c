@@ -1,0 +1,408 @@
+/* report_tables.c: the report's tables as text cells (host metadata, one per suite with
+ * every series side by side and overheads, start-up phases, what was not measured). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmbench/report.h"
+#include "vmbench/stats.h"
+
+double vmb_rep_display(double v, const char *unit_in, const char **unit)
+{
+	if (unit_in && strcmp(unit_in, "ns") == 0) {
+		*unit = "ms";
+		return v / 1e6;
+	}
+	*unit = unit_in ? unit_in : "";
+	return v;
+}
+
+void vmb_rep_figure(const char *metric, const char *unit, char *buf, size_t len)
+{
+	size_t n = metric ? strlen(metric) : 0;
+
+	/* "launch_to_ready_ns (ms)" would contradict itself */
+	if (n > 3 && unit && strcmp(unit, "ms") == 0 && strcmp(metric + n - 3, "_ns") == 0)
+		snprintf(buf, len, "%.*s (ms)", (int)(n - 3), metric);
+	else
+		snprintf(buf, len, "%s (%s)", metric ? metric : "-", unit ? unit : "");
+}
+
+static struct vmb_report_table *new_table(struct vmb_report *rep, const char *id, const char *title,
+                                          size_t ncols)
+{
+	struct vmb_report_table *grown =
+	        realloc(rep->tables, (rep->ntables + 1) * sizeof(*rep->tables));
+	if (!grown)
+		return NULL;
+	rep->tables = grown;
+	struct vmb_report_table *t = &rep->tables[rep->ntables++];
+	memset(t, 0, sizeof(*t));
+	t->id = strdup(id);
+	t->title = strdup(title);
+	t->ncols = ncols;
+	t->head = calloc(ncols, sizeof(char *));
+	if (!t->id || !t->title || !t->head)
+		return NULL;
+	return t;
+}
+
+/* Sets cell (row, col) of t's last row, or a header cell when row is -1. */
+static int cell(struct vmb_report_table *t, long row, size_t col, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+static int cell(struct vmb_report_table *t, long row, size_t col, const char *fmt, ...)
+{
+	char *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	char **slot = row < 0 ? &t->head[col] : &t->cells[(size_t)row * t->ncols + col];
+	free(*slot);
+	*slot = s;
+	return 0;
+}
+
+/* Appends an empty row; returns its index or -1. */
+static long add_row(struct vmb_report_table *t)
+{
+	char **grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+	if (!grown)
+		return -1;
+	t->cells = grown;
+	for (size_t i = 0; i < t->ncols; i++)
+		t->cells[t->nrows * t->ncols + i] = NULL;
+	return (long)t->nrows++;
+}
+
+/* Fills NULL cells with "" so that renderers need not check. */
+static int finish(struct vmb_report_table *t)
+{
+	for (size_t i = 0; i < t->nrows * t->ncols; i++)
+		if (!t->cells[i] && !(t->cells[i] = strdup("")))
+			return -1;
+	for (size_t i = 0; i < t->ncols; i++)
+		if (!t->head[i] && !(t->head[i] = strdup("")))
+			return -1;
+	return 0;
+}
+
+static int host_table(struct vmb_report *rep)
+{
+	static const char *const rows[] = {"run id",  "file",     "status",   "started",
+	                                   "vmbench", "hostname", "CPU",      "cores / PUs",
+	                                   "kernel",  "cgroup",   "emulated", "baseline",
+	                                   "reps",    "seed",     "scale",    "command"};
+	struct vmb_report_table *t = new_table(rep, "host", "Host and run", rep->nruns + 1);
+
+	if (!t || cell(t, -1, 0, "%s", ""))
+		return -1;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		long r = add_row(t);
+		if (r < 0 || cell(t, r, 0, "%s", rows[i]))
+			return -1;
+	}
+	for (size_t k = 0; k < rep->nruns; k++) {
+		json_t *root = rep->runs[k].root, *host = json_object_get(root, "host");
+		json_t *cfg = json_object_get(root, "config"),
+		       *topo = json_object_get(host, "topology");
+		json_t *kern = json_object_get(host, "kernel"), *v;
+		const char *vals[16] = {
+		        vmb_rep_str(root, "run_id"),
+		        rep->runs[k].path,
+		        vmb_rep_str(root, "status"),
+		        vmb_rep_str(root, "started_at"),
+		        vmb_rep_str(json_object_get(root, "vmbench"), "version"),
+		        vmb_rep_str(host, "hostname"),
+		        vmb_rep_str(host, "cpu_model"),
+		        NULL,
+		        vmb_rep_str(kern, "release"),
+		        vmb_rep_str(json_object_get(host, "cgroup"), "mode"),
+		        json_is_true(json_object_get(json_object_get(host, "virtualization"),
+		                                     "emulated"))
+		                ? "yes: every figure is emulated"
+		                : "no",
+		        vmb_rep_str(cfg, "baseline"),
+		};
+		size_t i;
+		cell(t, -1, k + 1, "%s", rep->runs[k].label);
+		for (i = 0; i < 12; i++)
+			if (vals[i] && cell(t, (long)i, k + 1, "%s", vals[i]))
+				return -1;
+		cell(t, 7, k + 1, "%lld / %lld", json_integer_value(json_object_get(topo, "cores")),
+		     json_integer_value(json_object_get(topo, "pus")));
+		cell(t, 12, k + 1, "%lld", json_integer_value(json_object_get(cfg, "reps")));
+		cell(t, 13, k + 1, "%lld", json_integer_value(json_object_get(cfg, "seed")));
+		cell(t, 14, k + 1, "%g", json_number_value(json_object_get(cfg, "scale")));
+		char cmd[1024] = "";
+		json_array_foreach(json_object_get(root, "command_line"), i, v)
+		        snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
+		                 json_string_value(v) ? json_string_value(v) : "");
+		cell(t, 15, k + 1, "%s", cmd);
+	}
+	return finish(t);
+}
+
+const char **vmb_rep_workloads(const struct vmb_report *rep, const char *suite, size_t *n)
+{
+	size_t cap = 0;
+	for (size_t r = 0; r < rep->nruns; r++)
+		cap += json_array_size(json_object_get(rep->runs[r].root, "cases"));
+	const char **w = calloc(cap + 1, sizeof(char *));
+	*n = 0;
+	for (size_t r = 0; w && r < rep->nruns; r++) {
+		json_t *c;
+		size_t i;
+		json_array_foreach(json_object_get(rep->runs[r].root, "cases"), i, c)
+		{
+			const char *s = vmb_rep_str(c, "suite"), *name = vmb_rep_str(c, "workload");
+			size_t k = 0;
+			if (!s || !name || strcmp(s, suite) != 0)
+				continue;
+			while (k < *n && strcmp(w[k], name) != 0)
+				k++;
+			if (k == *n)
+				w[(*n)++] = name;
+		}
+	}
+	return w;
+}
+
+const char *vmb_rep_headline(const struct vmb_report *rep, const char *workload)
+{
+	for (size_t s = 0; s < rep->nseries; s++) {
+		const char *h = vmb_rep_str(vmb_report_case(rep, s, workload), "headline");
+		if (h)
+			return h;
+	}
+	return NULL;
+}
+
+/* Columns: workload, figure, each series' median [CI], then each series'
+ * overhead against its run's baseline runner (the baseline's own omitted). */
+static int suite_table(struct vmb_report *rep, const char *suite)
+{
+	size_t nw, nratio = 0;
+	const char **ws = vmb_rep_workloads(rep, suite, &nw);
+	char id[128], title[160];
+
+	for (size_t s = 0; s < rep->nseries; s++) {
+		const char *b = vmb_rep_str(
+		        json_object_get(rep->runs[rep->series[s].run].root, "config"), "baseline");
+		nratio += !b || strcmp(b, rep->series[s].runner) != 0;
+	}
+	snprintf(id, sizeof(id), "suite-%s", suite);
+	snprintf(title, sizeof(title), "Suite %s", suite);
+	struct vmb_report_table *t = new_table(rep, id, title, 2 + rep->nseries + nratio);
+	if (!ws || !t) {
+		free(ws);
+		return -1;
+	}
+	t->note = strdup("median of each case's headline figure [95% bootstrap interval]; "
+	                 "x baseline: the figure as a multiple of the run's baseline runner's, "
+	                 "above 1 costs more");
+	cell(t, -1, 0, "workload");
+	cell(t, -1, 1, "figure");
+	for (size_t s = 0, col = 2 + rep->nseries; s < rep->nseries; s++) {
+		const char *b = vmb_rep_str(
+		        json_object_get(rep->runs[rep->series[s].run].root, "config"), "baseline");
+		cell(t, -1, 2 + s, "%s", rep->series[s].name);
+		if (!b || strcmp(b, rep->series[s].runner) != 0)
+			cell(t, -1, col++, "%s x %s", rep->series[s].name, b ? b : "baseline");
+	}
+	for (size_t w = 0; w < nw; w++) {
+		const char *metric = vmb_rep_headline(rep, ws[w]), *unit = "";
+		long r = add_row(t);
+		if (r < 0 || cell(t, r, 0, "%s", ws[w]))
+			goto fail;
+		for (size_t s = 0, col = 2 + rep->nseries; s < rep->nseries; s++) {
+			json_t *c = vmb_report_case(rep, s, ws[w]);
+			json_t *a = json_object_get(json_object_get(c, "aggregates"), metric);
+			json_t *ci = json_object_get(a, "ci95_median");
+			const char *st = vmb_rep_str(c, "status"), *in = vmb_rep_str(a, "unit");
+			const char *b = vmb_rep_str(
+			        json_object_get(rep->runs[rep->series[s].run].root, "config"),
+			        "baseline");
+			bool is_base = b && strcmp(b, rep->series[s].runner) == 0;
+			struct vmb_ratio q;
+			if (!c)
+				cell(t, r, 2 + s, "-");
+			else if (!json_is_number(json_object_get(a, "median")))
+				cell(t, r, 2 + s, "%s", st ? st : "no samples");
+			else
+				cell(t, r, 2 + s, "%.4g [%.4g, %.4g]",
+				     vmb_rep_display(
+				             json_number_value(json_object_get(a, "median")), in,
+				             &unit),
+				     vmb_rep_display(json_number_value(json_array_get(ci, 0)), in,
+				                     &unit),
+				     vmb_rep_display(json_number_value(json_array_get(ci, 1)), in,
+				                     &unit));
+			if (is_base)
+				continue;
+			if (c && metric &&
+			    vmb_rep_ratio(rep, rep->series[s].run, c, metric, &q) == 0)
+				cell(t, r, col, "%.3f [%.3f, %.3f]", q.ratio, q.lo, q.hi);
+			else
+				cell(t, r, col, "-");
+			col++;
+		}
+		char fig[160];
+		vmb_rep_figure(metric, unit, fig, sizeof(fig));
+		cell(t, r, 1, "%s", fig);
+	}
+	free(ws);
+	return finish(t);
+fail:
+	free(ws);
+	return -1;
+}
+
+static int phases_table(struct vmb_report *rep)
+{
+	struct vmb_report_table *t = new_table(rep, "phases", "Start-up phases", 4);
+
+	if (!t)
+		return -1;
+	t->note = strdup("median time from the phase before (the first: from the instance's "
+	                 "start), over every counted sample of the runner");
+	cell(t, -1, 0, "series");
+	cell(t, -1, 1, "phase");
+	cell(t, -1, 2, "interval (ms)");
+	cell(t, -1, 3, "since start (ms)");
+	for (size_t s = 0; s < rep->nseries; s++) {
+		double sum = 0;
+		for (size_t k = 0; k < rep->series[s].nphases; k++) {
+			long r = add_row(t);
+			sum += rep->series[s].phase_ms[k];
+			if (r < 0 || cell(t, r, 0, "%s", rep->series[s].name) ||
+			    cell(t, r, 1, "%s", rep->series[s].phase[k]) ||
+			    cell(t, r, 2, "%.3f", rep->series[s].phase_ms[k]) ||
+			    cell(t, r, 3, "%.3f", sum))
+				return -1;
+		}
+	}
+	return finish(t);
+}
+
+/* Skipped and failed cases with their reasons, and the run's own list of
+ * what it did not measure (counters, runners). */
+static int missing_table(struct vmb_report *rep)
+{
+	struct vmb_report_table *t =
+	        new_table(rep, "unavailable", "Unavailable, skipped and failed", 4);
+
+	if (!t)
+		return -1;
+	cell(t, -1, 0, "run");
+	cell(t, -1, 1, "what");
+	cell(t, -1, 2, "status");
+	cell(t, -1, 3, "reason");
+	for (size_t k = 0; k < rep->nruns; k++) {
+		json_t *root = rep->runs[k].root, *c;
+		size_t i;
+		json_array_foreach(json_object_get(root, "cases"), i, c)
+		{
+			const char *st = vmb_rep_str(c, "status");
+			if (st && strcmp(st, "ok") == 0)
+				continue;
+			long r = add_row(t);
+			if (r < 0)
+				return -1;
+			cell(t, r, 0, "%s", rep->runs[k].label);
+			cell(t, r, 1, "%s on %s", vmb_rep_str(c, "workload"),
+			     vmb_rep_str(c, "runner"));
+			cell(t, r, 2, "%s", st ? st : "?");
+			cell(t, r, 3, "%s",
+			     vmb_rep_str(c, "reason") ? vmb_rep_str(c, "reason") : "");
+		}
+		json_array_foreach(json_object_get(root, "not_measured"), i, c)
+		{
+			long r = add_row(t);
+			if (r < 0)
+				return -1;
+			cell(t, r, 0, "%s", rep->runs[k].label);
+			cell(t, r, 1, "%s", vmb_rep_str(c, "what") ? vmb_rep_str(c, "what") : "?");
+			cell(t, r, 2, "unavailable");
+			cell(t, r, 3, "%s", vmb_rep_str(c, "why") ? vmb_rep_str(c, "why") : "");
+		}
+	}
+	return finish(t);
+}
+
+/* Why a figure may not be trustworthy: each case's noise warnings (its
+ * spread, the host's load, steal), as the run recorded them; no table when
+ * there are none. */
+static int warnings_table(struct vmb_report *rep)
+{
+	size_t any = 0;
+
+	for (size_t k = 0; k < rep->nruns; k++) {
+		json_t *c;
+		size_t i;
+		json_array_foreach(json_object_get(rep->runs[k].root, "cases"), i, c) any +=
+		        json_array_size(json_object_get(c, "warnings"));
+	}
+	if (!any)
+		return 0;
+	struct vmb_report_table *t = new_table(rep, "warnings", "Noise warnings", 3);
+	if (!t)
+		return -1;
+	cell(t, -1, 0, "run");
+	cell(t, -1, 1, "case");
+	cell(t, -1, 2, "warning");
+	for (size_t k = 0; k < rep->nruns; k++) {
+		json_t *c, *w;
+		size_t i, j;
+		json_array_foreach(json_object_get(rep->runs[k].root, "cases"), i, c)
+		{
+			json_array_foreach(json_object_get(c, "warnings"), j, w)
+			{
+				long r = add_row(t);
+				if (r < 0)
+					return -1;
+				cell(t, r, 0, "%s", rep->runs[k].label);
+				cell(t, r, 1, "%s on %s", vmb_rep_str(c, "workload"),
+				     vmb_rep_str(c, "runner"));
+				cell(t, r, 2, "%s",
+				     json_string_value(w) ? json_string_value(w) : "");
+			}
+		}
+	}
+	return finish(t);
+}
+
+int vmb_rep_tables(struct vmb_report *rep)
+{
+	if (host_table(rep) < 0)
+		return -1;
+	for (size_t i = 0; i < rep->nsuites; i++)
+		if (suite_table(rep, rep->suites[i]) < 0)
+			return -1;
+	if (phases_table(rep) < 0 || missing_table(rep) < 0 || warnings_table(rep) < 0)
+		return -1;
+	return 0;
+}
+
+void vmb_rep_tables_free(struct vmb_report *rep)
+{
+	for (size_t i = 0; i < rep->ntables; i++) {
+		struct vmb_report_table *t = &rep->tables[i];
+		for (size_t k = 0; t->cells && k < t->nrows * t->ncols; k++)
+			free(t->cells[k]);
+		for (size_t k = 0; t->head && k < t->ncols; k++)
+			free(t->head[k]);
+		free(t->cells);
+		free(t->head);
+		free(t->id);
+		free(t->title);
+		free(t->note);
+	}
+	free(rep->tables);
+	rep->tables = NULL;
+	rep->ntables = 0;
+}
