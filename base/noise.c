@@ -81,26 +81,33 @@ static double num(json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-json_t *vmb_noise_warnings(json_t *before, json_t *after, double cv, unsigned cores)
+json_t *vmb_noise_warnings(json_t *before, json_t *after, double cv, double ci_width,
+                           unsigned cores)
 {
 	json_t *w = json_array();
-	char msg[256];
-	double load = num(before, "load1");
+	char msg[320];
+	double runnable = num(before, "runnable"), load = num(before, "load1");
 	double steal = num(after, "steal_ticks") - num(before, "steal_ticks");
 	double total = num(after, "total_ticks") - num(before, "total_ticks");
 
-	if (isfinite(cv) && cv > VMB_NOISE_CV_MAX) {
+	/* a spread that outliers alone make (a stable median) is no reason to
+	 * distrust the figure: the median's interval must be wide too */
+	if (isfinite(cv) && cv > VMB_NOISE_CV_MAX && isfinite(ci_width) &&
+	    ci_width > VMB_NOISE_CI_MAX) {
 		snprintf(msg, sizeof(msg),
-		         "its headline figure varies by %.1f%% (sd over mean, above %.0f%%): "
-		         "noisy, rerun on a quieter host or with more repetitions",
-		         cv * 100, VMB_NOISE_CV_MAX * 100);
+		         "its headline figure varies by %.1f%% (sd over mean, above %.0f%%) and "
+		         "its median's 95%% interval spans %.1f%% of it: noisy, rerun on a "
+		         "quieter host or with more repetitions",
+		         cv * 100, VMB_NOISE_CV_MAX * 100, ci_width * 100);
 		json_array_append_new(w, json_string(msg));
 	}
-	if (isfinite(load) && cores && load / cores > VMB_NOISE_LOAD_MAX) {
+	/* tasks ready to run at that instant, vmbench itself not counted: its
+	 * own earlier cases are in the load average, not here */
+	if (isfinite(runnable) && cores && runnable / cores > VMB_NOISE_LOAD_MAX) {
 		snprintf(msg, sizeof(msg),
-		         "the host's load was %.2f on %u core(s) before the case: other work "
-		         "competed with it",
-		         load, cores);
+		         "%.0f other task(s) were ready to run on %u core(s) before the case "
+		         "(1-minute load %.2f): other work competed with it",
+		         runnable, cores, load);
 		json_array_append_new(w, json_string(msg));
 	}
 	if (isfinite(steal) && isfinite(total) && total > 0) {

@@ -48,36 +48,6 @@ static void usage(void)
 /* Reads one side's file: a run directory, or a results.json (its directory's
  * journal too, when it is named results.json, so that a run cut short is
  * read whole). New reference or NULL with a usage error naming path. */
-static json_t *load_input(const char *path, struct vmb_error *err)
-{
-	struct stat st;
-	char buf[PATH_MAX];
-
-	if (stat(path, &st) < 0) {
-		vmb_error_set(err, VMB_ERR_USAGE, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(buf, sizeof(buf), "%s/results.json", path);
-		if (access(buf, F_OK) < 0) {
-			vmb_error_set(err, VMB_ERR_USAGE, "%s: a directory without results.json",
-			              path);
-			return NULL;
-		}
-		return vmb_run_load(path, err);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		vmb_error_set(err, VMB_ERR_USAGE, "%s: not a regular file", path);
-		return NULL;
-	}
-	snprintf(buf, sizeof(buf), "%s", path);
-	if (strcmp(basename(buf), "results.json") == 0) {
-		snprintf(buf, sizeof(buf), "%s", path);
-		return vmb_run_load(dirname(buf), err);
-	}
-	return vmb_results_load(path, err);
-}
-
 struct side {
 	const char *names[MAX_FILES];
 	json_t *roots[MAX_FILES];
@@ -93,7 +63,7 @@ static void side_free(struct side *s)
 static int load_side(struct side *s, struct vmb_error *err)
 {
 	for (size_t i = 0; i < s->n; i++)
-		if (!(s->roots[i] = load_input(s->names[i], err))) {
+		if (!(s->roots[i] = vmb_run_load_path(s->names[i], err))) {
 			for (size_t j = i; j < s->n; j++)
 				s->roots[j] = NULL;
 			return -1;
@@ -252,6 +222,19 @@ int vmb_cmd_compare(int argc, char **argv, struct vmb_error *err)
 	cmp = vmb_compare(base.roots, base.n, base.names, new_.roots, new_.n, new_.names, &o, err);
 	if (!cmp)
 		goto out;
+	/* a gate that compared nothing must not pass: say so, as bad input */
+	size_t k, compared = 0;
+	json_t *row;
+	json_array_foreach(json_object_get(cmp, "rows"), k, row) compared +=
+	        !vmb_row_verdict_is(row, VMB_VERDICT_NOT_COMPARABLE);
+	if (!compared) {
+		vmb_compare_print(stderr, cmp, fmt);
+		rc = vmb_error_set(err, VMB_ERR_USAGE,
+		                   "%s and %s: no case could be compared (each lacks counted "
+		                   "samples on one side)",
+		                   base.names[0], new_.names[0]);
+		goto out;
+	}
 	vmb_compare_print(stdout, cmp, fmt);
 	fflush(stdout);
 	rc = json_integer_value(json_object_get(cmp, "regressed")) ? regression_error(cmp, err) : 0;

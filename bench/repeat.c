@@ -33,11 +33,19 @@ void vmb_case_note_noise(json_t *jc, const char *headline, json_t *before)
 {
 	json_t *after = vmb_noise_read();
 	json_t *head = json_object_get(json_object_get(jc, "aggregates"), headline);
-	json_t *cv = json_object_get(head, "cv");
+	json_t *cv = json_object_get(head, "cv"), *med = json_object_get(head, "median");
+	json_t *ci = json_object_get(head, "ci95_median");
+	double width = json_is_number(med) && json_number_value(med) > 0 &&
+	                               json_is_number(json_array_get(ci, 0)) &&
+	                               json_is_number(json_array_get(ci, 1))
+	                       ? (json_number_value(json_array_get(ci, 1)) -
+	                          json_number_value(json_array_get(ci, 0))) /
+	                                 json_number_value(med)
+	                       : NAN;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	json_t *warn =
 	        vmb_noise_warnings(before, after, json_is_number(cv) ? json_number_value(cv) : NAN,
-	                           cores > 0 ? (unsigned)cores : 0);
+	                           width, cores > 0 ? (unsigned)cores : 0);
 
 	json_object_set_new(jc, "noise", json_pack("{s:o, s:o}", "before", before, "after", after));
 	if (json_array_size(warn))

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bench/run.h"
+#include "vmbench/journal.h"
 #include "vmbench/report.h"
 #include "vmbench/util.h"
 
@@ -152,7 +153,20 @@ int vmb_cmd_report(int argc, char **argv, struct vmb_error *err)
 	if (out && access(out, F_OK) == 0)
 		return vmb_error_set(err, VMB_ERR_USAGE, "%s: exists; not overwritten", out);
 	struct vmb_report rep;
-	if (vmb_report_load(&rep, argv + optind, (size_t)(argc - optind), err) < 0)
+	size_t n = (size_t)(argc - optind);
+	json_t **roots = calloc(n + 1, sizeof(*roots));
+	if (!roots)
+		return vmb_error_sys(err, ENOMEM, "report");
+	int lrc = 0;
+	for (size_t i = 0; i < n && lrc == 0; i++)
+		if (!(roots[i] = vmb_run_load_path(argv[optind + (int)i], err)))
+			lrc = -1;
+	if (lrc == 0)
+		lrc = vmb_report_load(&rep, roots, argv + optind, n, err);
+	for (size_t i = 0; i < n; i++)
+		json_decref(roots[i]);
+	free(roots);
+	if (lrc < 0)
 		return -1;
 	if (!out) {
 		default_out(&rep, argv[optind], def, sizeof(def));

@@ -356,8 +356,13 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		/* O(1) a launch: the sample goes to disk now, the aggregates and
 		 * results.json wait for the case's end */
 		if (vmb_journal_append(s->journal_fd, (unsigned)ci, json_array_size(samples) - 1,
-		                       smp, err) < 0)
+		                       smp, err) < 0) {
+			/* no durable record from here on: stop, and keep what is in hand */
+			json_object_set_new(jc, "status", json_string("failed"));
+			json_object_set_new(jc, "reason", json_string(err->msg));
+			vmb_case_aggregate(jc, &s->metrics, s->o->seed);
 			return -1;
+		}
 		if (ierr.kind == VMB_ERR_INTERRUPTED) {
 			json_object_set_new(jc, "status", json_string("interrupted"));
 			vmb_case_aggregate(jc, &s->metrics, s->o->seed);

@@ -232,12 +232,6 @@ static int overhead(struct vmb_report *rep, const char *dir, const char *suite, 
 	return add_chart(rep, name, title);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* The position of series s's box in workload w's group. */
 static double box_x(const struct vmb_report *rep, size_t w, size_t s, double width)
 {
@@ -281,7 +275,7 @@ static int distribution(struct vmb_report *rep, const char *dir, const char *sui
 				double x = box_x(rep, w, s, width);
 				if (!v)
 					continue;
-				qsort(v, n, sizeof(double), cmp_double);
+				qsort(v, n, sizeof(double), vmb_cmp_double);
 				lo = fmin(lo, v[0]);
 				hi = fmax(hi, v[n - 1]);
 				if (pass == 0)

@@ -213,19 +213,6 @@ static void status_notes(json_t *const *roots, const char *const *names, size_t 
 	}
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(double), cmp_double);
-	return vmb_quantile_sorted(v, n, 0.5);
-}
-
 static json_t *num(double x)
 {
 	return isfinite(x) ? json_real(x) : json_null();
@@ -260,6 +247,11 @@ static json_t *compare_row(json_t *bc, json_t *nc, const char *metric, json_t *d
 		p = vmb_mann_whitney_p(vb, nb, vn, nn);
 	enum vmb_verdict v =
 	        why ? VMB_VERDICT_NOT_COMPARABLE : vmb_compare_verdict(r.ratio, p, o->alpha, thr);
+	/* shown: the plain change of the medians, new over base, with its
+	 * interval; judged: the cost, oriented so that above 0 is worse (for a
+	 * figure where higher is better, base over new) */
+	double raw = higher ? 1 / r.ratio : r.ratio, raw_lo = higher ? 1 / r.hi : r.lo,
+	       raw_hi = higher ? 1 / r.lo : r.hi;
 	json_t *row = json_pack(
 	        "{s:O, s:O, s:O*, s:s, s:O, s:s, s:{s:I, s:o}, s:{s:I, s:o}, s:o, s:[o, o], s:o, "
 	        "s:f, s:s}",
@@ -268,12 +260,22 @@ static json_t *compare_row(json_t *bc, json_t *nc, const char *metric, json_t *d
 	        metric, "unit",
 	        json_object_get(decl, "unit") ? json_object_get(decl, "unit") : json_null(),
 	        "better", higher ? "higher" : "lower", "base", "n", (json_int_t)nb, "median",
-	        num(nb ? median_of(vb, nb) : NAN), "new", "n", (json_int_t)nn, "median",
-	        num(nn ? median_of(vn, nn) : NAN), "change_pct", num((r.ratio - 1) * 100),
-	        "ci95_pct", num((r.lo - 1) * 100), num((r.hi - 1) * 100), "p", num(p),
-	        "threshold_pct", thr, "verdict", vmb_verdict_name(v));
+	        num(nb ? vmb_median(vb, nb) : NAN), "new", "n", (json_int_t)nn, "median",
+	        num(nn ? vmb_median(vn, nn) : NAN), "change_pct", num((raw - 1) * 100), "ci95_pct",
+	        num((raw_lo - 1) * 100), num((raw_hi - 1) * 100), "p", num(p), "threshold_pct", thr,
+	        "verdict", vmb_verdict_name(v));
+	if (row)
+		json_object_set_new(row, "cost_pct", num((r.ratio - 1) * 100));
 	if (row && why)
 		json_object_set_new(row, "why", json_string(why));
+	/* a param the comparison ignores differs between the sides: not shown */
+	json_t *params = row ? json_object_get(row, "params") : NULL;
+	if (params && o->ignore_params) {
+		json_t *copy = json_deep_copy(params);
+		for (const char *const *i = o->ignore_params; *i; i++)
+			json_object_del(copy, *i);
+		json_object_set_new(row, "params", copy);
+	}
 	return row;
 }
 
@@ -310,10 +312,12 @@ static void noise_guard(json_t *rows, double large_factor)
 			regressed += vmb_row_verdict_is(s, VMB_VERDICT_REGRESSED) ||
 			             vmb_row_verdict_is(s, VMB_VERDICT_SUSPECT);
 		}
-		double change = json_number_value(json_object_get(r, "change_pct"));
+		double change = json_number_value(json_object_get(r, "cost_pct"));
 		double large =
 		        large_factor * json_number_value(json_object_get(r, "threshold_pct"));
-		if (peers < 2 || regressed != 1 || change > large)
+		/* one runner's own code is the commonest real regression: two
+		 * runs of a workload say nothing about noise, three begin to */
+		if (peers < 3 || regressed != 1 || change > large)
 			continue;
 		json_object_set_new(r, "verdict",
 		                    json_string(vmb_verdict_name(VMB_VERDICT_SUSPECT)));

@@ -6,19 +6,13 @@
 #include <string.h>
 
 #include "vmbench/compare.h"
+#include "vmbench/stats.h"
 #include "vmbench/util.h"
 
 /* Beyond this many pairs the normal approximation of U is as good as exact. */
 #define EXACT_MAX_PAIRS 2500
 /* Permutations behind a p-value for small samples with ties. */
 #define PERMUTATIONS 20000
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 struct ranked {
 	double v;
@@ -27,7 +21,7 @@ struct ranked {
 
 static int cmp_ranked(const void *a, const void *b)
 {
-	return cmp_double(&((const struct ranked *)a)->v, &((const struct ranked *)b)->v);
+	return vmb_cmp_double(&((const struct ranked *)a)->v, &((const struct ranked *)b)->v);
 }
 
 /* P(U <= u) and P(U >= u) for U of m against n values without ties, from

@@ -1,5 +1,7 @@
 /* render.c: writes the report model out as Markdown, CSV, LaTeX and JSON (HTML: render_html.c),
  * each format into its one file in the report's directory. */
+#include <ctype.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -23,6 +25,19 @@ static void md_cell(FILE *f, const char *s)
 	fputs(" |", f);
 }
 
+/* Whether every cell of column c reads as a number (those align right). */
+static bool numeric_column(const struct vmb_report_table *t, size_t c)
+{
+	for (size_t r = 0; r < t->nrows; r++) {
+		const char *v = t->cells[r * t->ncols + c];
+		if (v && *v &&
+		    !(isdigit((unsigned char)v[0]) ||
+		      (v[0] == '-' && (isdigit((unsigned char)v[1]) || !v[1]))))
+			return false;
+	}
+	return true;
+}
+
 static void md_table(FILE *f, const struct vmb_report_table *t)
 {
 	fprintf(f, "## %s\n\n", t->title);
@@ -37,7 +52,7 @@ static void md_table(FILE *f, const struct vmb_report_table *t)
 		md_cell(f, t->head[c]);
 	fputs("\n|", f);
 	for (size_t c = 0; c < t->ncols; c++)
-		fputs(c < 2 ? " --- |" : " ---: |", f);
+		fputs(c >= 2 && numeric_column(t, c) ? " ---: |" : " --- |", f);
 	fputc('\n', f);
 	for (size_t r = 0; r < t->nrows; r++) {
 		fputc('|', f);

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include "vmbench/report.h"
-#include "vmbench/journal.h"
 #include "vmbench/results.h"
 #include "vmbench/stats.h"
 
@@ -26,29 +25,6 @@ const char *vmb_rep_str(json_t *o, const char *key)
 /* A run directory, a results.json (its directory is read, journal and all)
  * or another file of results. The file is input: every failure is a usage
  * error that names it. */
-static json_t *load_one(const char *path, struct vmb_error *err)
-{
-	struct stat st;
-	char buf[4096];
-
-	if (stat(path, &st) < 0)
-		return vmb_error_set(err, VMB_ERR_USAGE, "%s: %s", path, strerror(errno)), NULL;
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(buf, sizeof(buf), "%s/results.json", path);
-		if (stat(buf, &st) < 0)
-			return vmb_error_set(err, VMB_ERR_USAGE,
-			                     "%s: a directory without results.json", path),
-			       NULL;
-		return vmb_run_load(path, err);
-	}
-	const char *base = strrchr(path, '/');
-	if (strcmp(base ? base + 1 : path, "results.json") != 0)
-		return vmb_results_load(path, err);
-	/* the journal beside it may hold samples a run cut short never saved */
-	snprintf(buf, sizeof(buf), "%.*s", base ? (int)(base - path) : 1, base ? path : ".");
-	return vmb_run_load(buf[0] ? buf : "/", err);
-}
-
 static int runner_rank(const char *r)
 {
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
@@ -96,18 +72,6 @@ static bool run_has_runner(json_t *root, const char *runner)
 			return true;
 	}
 	return false;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(double), cmp_double);
-	return n ? vmb_quantile_sorted(v, n, 0.5) : NAN;
 }
 
 /* Whether root has a case whose headline is launch-to-ready (a start-up
@@ -195,7 +159,7 @@ static int series_phases(struct vmb_report_series *se, json_t *root)
 			if (json_is_number(v))
 				vals[m++] = json_number_value(v);
 		}
-		pos[i] = median_of(vals, m);
+		pos[i] = vmb_median(vals, m);
 	}
 	for (size_t i = 1; i < n; i++) /* sort the names by position */
 		for (size_t j = i; j > 0 && pos[j] < pos[j - 1]; j--) {
@@ -223,7 +187,7 @@ static int series_phases(struct vmb_report_series *se, json_t *root)
 				vals[m++] = json_number_value(b) - (a ? json_number_value(a) : 0);
 		}
 		se->phase[i] = strdup(names[i]);
-		se->phase_ms[i] = m ? median_of(vals, m) / 1e6 : 0;
+		se->phase_ms[i] = m ? vmb_median(vals, m) / 1e6 : 0;
 	}
 	se->nphases = n;
 	free(vals);
@@ -452,7 +416,8 @@ static void add_suites(struct vmb_report *rep)
 	}
 }
 
-int vmb_report_load(struct vmb_report *rep, char *const *paths, size_t n, struct vmb_error *err)
+int vmb_report_load(struct vmb_report *rep, json_t *const *roots, char *const *paths, size_t n,
+                    struct vmb_error *err)
 {
 	size_t ncases = 0;
 
@@ -461,14 +426,9 @@ int vmb_report_load(struct vmb_report *rep, char *const *paths, size_t n, struct
 	if (!rep->runs)
 		return vmb_error_sys(err, ENOMEM, "report");
 	for (size_t i = 0; i < n; i++) {
-		json_t *root = load_one(paths[i], err);
-		if (!root) {
-			vmb_report_free(rep);
-			return -1;
-		}
-		rep->runs[rep->nruns].root = root;
+		rep->runs[rep->nruns].root = json_incref(roots[i]);
 		rep->runs[rep->nruns++].path = strdup(paths[i]);
-		ncases += json_array_size(json_object_get(root, "cases"));
+		ncases += json_array_size(json_object_get(roots[i], "cases"));
 	}
 	rep->suites = calloc(ncases + 1, sizeof(char *));
 	if (!rep->suites || label_runs(rep) < 0 || build_series(rep) < 0 || build_rows(rep) < 0) {

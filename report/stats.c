@@ -6,11 +6,19 @@
 #include "vmbench/stats.h"
 #include "vmbench/util.h"
 
-static int cmp_double(const void *a, const void *b)
+int vmb_cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+double vmb_median(double *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	qsort(v, n, sizeof(double), vmb_cmp_double);
+	return vmb_quantile_sorted(v, n, 0.5);
 }
 
 double vmb_quantile_sorted(const double *sorted, size_t n, double q)
@@ -58,7 +66,7 @@ static int bootstrap_median(const double *sorted, size_t n, uint64_t seed, doubl
 	vmb_rng_seed(&rng, seed);
 	for (size_t b = 0; b < VMB_BOOTSTRAP_ITERS; b++)
 		meds[b] = resample_median(sorted, n, counts, &rng);
-	qsort(meds, VMB_BOOTSTRAP_ITERS, sizeof(double), cmp_double);
+	qsort(meds, VMB_BOOTSTRAP_ITERS, sizeof(double), vmb_cmp_double);
 	*lo = vmb_quantile_sorted(meds, VMB_BOOTSTRAP_ITERS, 0.025);
 	*hi = vmb_quantile_sorted(meds, VMB_BOOTSTRAP_ITERS, 0.975);
 	return 0;
@@ -72,7 +80,7 @@ int vmb_summarize(const double *v, size_t n, uint64_t seed, struct vmb_summary *
 	if (n == 0 || !(s = malloc(n * sizeof(double))))
 		return -1;
 	memcpy(s, v, n * sizeof(double));
-	qsort(s, n, sizeof(double), cmp_double);
+	qsort(s, n, sizeof(double), vmb_cmp_double);
 	for (size_t i = 0; i < n; i++)
 		sum += s[i];
 	out->n = n;
@@ -129,15 +137,15 @@ int vmb_overhead(const double *base, size_t nb, const double *x, size_t nx, bool
 	vmb_autofree double *sb = nb > 1 ? malloc(nb * sizeof(double)) : NULL;
 	vmb_autofree double *sx = nx > 1 ? malloc(nx * sizeof(double)) : NULL;
 	vmb_autofree double *ratios = malloc(VMB_BOOTSTRAP_ITERS * sizeof(double));
-	vmb_autofree unsigned *counts = malloc((nb > nx ? nb : nx) * sizeof(unsigned) + 1);
+	vmb_autofree unsigned *counts = malloc(((nb > nx ? nb : nx) + 1) * sizeof(unsigned));
 	struct vmb_rng rng;
 
 	if (!sb || !sx || !ratios || !counts)
 		return -1;
 	memcpy(sb, base, nb * sizeof(double));
 	memcpy(sx, x, nx * sizeof(double));
-	qsort(sb, nb, sizeof(double), cmp_double);
-	qsort(sx, nx, sizeof(double), cmp_double);
+	qsort(sb, nb, sizeof(double), vmb_cmp_double);
+	qsort(sx, nx, sizeof(double), vmb_cmp_double);
 	double mb = vmb_quantile_sorted(sb, nb, 0.5), mx = vmb_quantile_sorted(sx, nx, 0.5);
 	if (!(mb > 0) || !(mx > 0))
 		return -1;
@@ -152,7 +160,7 @@ int vmb_overhead(const double *base, size_t nb, const double *x, size_t nx, bool
 		double rx = resample_median(sx, nx, counts, &rng);
 		ratios[b] = higher_better ? rb / rx : rx / rb;
 	}
-	qsort(ratios, VMB_BOOTSTRAP_ITERS, sizeof(double), cmp_double);
+	qsort(ratios, VMB_BOOTSTRAP_ITERS, sizeof(double), vmb_cmp_double);
 	out->lo = vmb_quantile_sorted(ratios, VMB_BOOTSTRAP_ITERS, 0.025);
 	out->hi = vmb_quantile_sorted(ratios, VMB_BOOTSTRAP_ITERS, 0.975);
 	return 0;

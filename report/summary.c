@@ -104,7 +104,9 @@ void vmb_print_summary(FILE *f, json_t *root)
 		         agg(c, "workload_wall_ns", "hi") / 1e9);
 		/* the case's own headline figure against the baseline runner's */
 		json_t *base = baseline ? find_case(cases, w, baseline) : NULL;
-		if (headline)
+		if (base == c)
+			snprintf(ratio, sizeof(ratio), "1 (baseline)");
+		else if (headline)
 			cost_ratio(root, c, base, headline, ratio, sizeof(ratio));
 		double rate = agg(c, "ops_per_s", "median");
 		if (isfinite(rate))

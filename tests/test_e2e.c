@@ -519,8 +519,7 @@ Test(e2e, a_run_is_read_back_from_results_and_journal)
 		        "{\"case\": 0, \"seq\": %d, \"sample\": {\"status\": \"ok\", "
 		        "\"warmup\": false, \"phases\": {\"launch\": 0, \"agent_ready\": %d}}}\n",
 		        i, 1000 * (i + 1));
-	fprintf(f, "{\"case\": 7, \"seq\": 0, \"sample\": {}}\n"); /* no such case */
-	fprintf(f, "{\"case\": 0, \"seq\": 3, \"sam");             /* torn */
+	fprintf(f, "{\"case\": 0, \"seq\": 3, \"sam"); /* torn */
 	fclose(f);
 	json_t *root = vmb_run_load(tmp, &err);
 	cr_assert_not_null(root, "%s", err.msg);
@@ -530,6 +529,14 @@ Test(e2e, a_run_is_read_back_from_results_and_journal)
 	cr_assert_eq(th_num(ready, "median"), 2000);
 	cr_assert_str_eq(json_string_value(json_object_get(root, "status")), "interrupted");
 	json_decref(root);
+	/* a line in the middle that is no sample of this run: named, not skipped */
+	f = fopen(path, "w");
+	fprintf(f, "{\"case\": 7, \"seq\": 0, \"sample\": {}}\n");
+	fprintf(f, "{\"case\": 0, \"seq\": 0, \"sample\": {\"status\": \"ok\"}}\n");
+	fclose(f);
+	cr_assert_null(vmb_run_load(tmp, &err));
+	cr_assert_eq(err.kind, VMB_ERR_USAGE);
+	cr_assert(strstr(err.msg, VMB_JOURNAL ":1:"), "%s", err.msg);
 	vmb_rm_tree(tmp, &err);
 }
 

@@ -323,26 +323,36 @@ Test(v1_controllers, short_buffer_is_truncated_and_terminated)
  * case none. */
 Test(noise, warnings_name_what_makes_a_figure_untrustworthy)
 {
-	json_t *before = json_pack("{s:f, s:I, s:I}", "load1", 0.1, "steal_ticks", (json_int_t)100,
-	                           "total_ticks", (json_int_t)10000);
+	json_t *before =
+	        json_pack("{s:f, s:i, s:I, s:I}", "load1", 0.1, "runnable", 0, "steal_ticks",
+	                  (json_int_t)100, "total_ticks", (json_int_t)10000);
 	json_t *after = json_pack("{s:I, s:I}", "steal_ticks", (json_int_t)100, "total_ticks",
 	                          (json_int_t)20000);
-	json_t *w = vmb_noise_warnings(before, after, 0.01, 2);
+	json_t *w = vmb_noise_warnings(before, after, 0.01, 0.005, 2);
 
 	cr_assert_eq(json_array_size(w), 0, "a quiet case was warned about");
 	cr_assert_float_eq(json_real_value(json_object_get(after, "steal_fraction")), 0, 1e-12);
 	json_decref(w);
-	/* spread, load and steal, each past its threshold */
+	/* a wide spread with a stable median (outliers): no warning */
+	w = vmb_noise_warnings(before, after, 0.4, 0.01, 2);
+	cr_assert_eq(json_array_size(w), 0, "outliers alone were warned about");
+	json_decref(w);
+	/* a busy 1-minute load alone (vmbench's own earlier cases): none */
 	json_object_set_new(before, "load1", json_real(3.0));
+	w = vmb_noise_warnings(before, after, 0.01, 0.005, 2);
+	cr_assert_eq(json_array_size(w), 0);
+	json_decref(w);
+	/* spread, other runnable tasks and steal, each past its threshold */
+	json_object_set_new(before, "runnable", json_integer(3));
 	json_object_set_new(after, "steal_ticks", json_integer(100 + 500));
-	w = vmb_noise_warnings(before, after, 0.08, 2);
+	w = vmb_noise_warnings(before, after, 0.08, 0.06, 2);
 	cr_assert_eq(json_array_size(w), 3);
 	cr_assert(strstr(json_string_value(json_array_get(w, 0)), "8.0%"));
-	cr_assert(strstr(json_string_value(json_array_get(w, 1)), "load was 3.00 on 2 core"));
+	cr_assert(strstr(json_string_value(json_array_get(w, 1)), "3 other task(s)"));
 	cr_assert(strstr(json_string_value(json_array_get(w, 2)), "5.0%"));
 	json_decref(w);
 	/* what is unknown raises nothing */
-	w = vmb_noise_warnings(json_object(), json_object(), NAN, 2);
+	w = vmb_noise_warnings(json_object(), json_object(), NAN, NAN, 2);
 	cr_assert_eq(json_array_size(w), 0);
 	json_decref(w);
 	json_decref(before);

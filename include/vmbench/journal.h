@@ -21,3 +21,8 @@ int vmb_journal_append(int fd, unsigned ci, size_t seq, json_t *sample, struct v
  * journal line (the launch in flight) is ignored. New reference, or NULL
  * with a usage error naming the file and the problem. */
 json_t *vmb_run_load(const char *dir, struct vmb_error *err);
+
+/* What a reader takes as a run: a run directory (vmb_run_load), a
+ * results.json (its directory, journal and all), or any other results file
+ * (read alone). New reference, or NULL with a usage error naming path. */
+json_t *vmb_run_load_path(const char *path, struct vmb_error *err);

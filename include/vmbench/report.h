@@ -83,11 +83,12 @@ struct vmb_report {
 	char *charts_note; /* why there are no charts, and how to get them; NULL if drawn */
 };
 
-/* Loads each of paths (a results.json, or a run directory, a run cut short
- * included) and builds the report's tables and data rows. Nothing is
- * written. 0, or -1 with a usage error naming the file and the problem; rep
- * is then empty. Free with vmb_report_free either way. */
-int vmb_report_load(struct vmb_report *rep, char *const *paths, size_t n, struct vmb_error *err);
+/* Builds the report's tables and data rows from n runs already read (roots,
+ * borrowed; each read from paths[i], by the caller: bench's
+ * vmb_run_load_path). Nothing is written. 0, or -1 with err set; rep is then
+ * empty. Free with vmb_report_free either way. */
+int vmb_report_load(struct vmb_report *rep, json_t *const *roots, char *const *paths, size_t n,
+                    struct vmb_error *err);
 
 /* Frees everything rep owns and zeroes it. */
 void vmb_report_free(struct vmb_report *rep);

@@ -19,6 +19,12 @@ struct vmb_summary {
 /* Number of bootstrap resamples behind every interval. */
 #define VMB_BOOTSTRAP_ITERS 2000
 
+/* qsort's comparison for doubles, ascending. */
+int vmb_cmp_double(const void *a, const void *b);
+
+/* The median of n values, sorting v in place; NAN when n is 0. */
+double vmb_median(double *v, size_t n);
+
 /* Linear-interpolated quantile q in [0, 1] of n sorted values (n > 0). */
 double vmb_quantile_sorted(const double *sorted, size_t n, double q);
 
