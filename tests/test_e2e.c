@@ -262,15 +262,15 @@ Test(e2e, reps_auto_stops_and_says_why)
 	const struct {
 		const char *target;
 		const char *stopped_by;
-	} runs[] = {{"50%", "ci_target"}, {"0.0001%", "max_reps"}};
+	} runs[] = {{"99%", "ci_target"}, {"0.0001%", "max_reps"}};
 
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		char *dir, *log;
 		json_t *root;
 		int rc = th_run_vmbench((char *[]){"--workload", "cpu-int", "--runner", "native",
 		                                   "--scale", "0.02", "--warmup", "0", "--reps",
-		                                   "auto", "--max-reps", "9", "--ci-target",
-		                                   (char *)runs[i].target, NULL},
+		                                   "auto", "--max-reps", i == 0 ? "40" : "9",
+		                                   "--ci-target", (char *)runs[i].target, NULL},
 		                        &root, &dir, &log);
 		cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
 		json_t *c = th_case(root, "cpu-int", "native");
@@ -279,8 +279,10 @@ Test(e2e, reps_auto_stops_and_says_why)
 		                 runs[i].stopped_by);
 		size_t n = json_array_size(json_object_get(c, "samples"));
 		if (i == 0)
-			cr_assert_eq(n, 5, "a 50%% interval is met at the first look (5), not %zu",
-			             n);
+			/* met at one of its looks (5, 8, 12, 18, 27), whatever this
+			 * machine's noise, and before the limit */
+			cr_assert(n == 5 || n == 8 || n == 12 || n == 18 || n == 27,
+			          "stopped at %zu, which is no look", n);
 		else
 			cr_assert_eq(n, 9, "--max-reps 9 stops at 9, not %zu", n);
 		cr_assert_eq(th_num(reps, "measured"), (double)n);
