@@ -77,6 +77,21 @@ int vmb_parse_double(const char *s, double min, double max, const char *what, do
 	return 0;
 }
 
+int vmb_parse_percent(const char *s, double min, double max, const char *what, double *out,
+                      struct vmb_error *err)
+{
+	char num[64];
+	size_t len = s ? strlen(s) : 0;
+
+	if (len == 0 || len >= sizeof(num))
+		return vmb_error_set(err, VMB_ERR_USAGE, "%s '%s': not a percentage", what,
+		                     s ? s : "");
+	memcpy(num, s, len + 1);
+	if (num[len - 1] == '%')
+		num[len - 1] = '\0';
+	return vmb_parse_double(num, min, max, what, out, err);
+}
+
 int vmb_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -64,7 +64,7 @@ void vmb_cli_run_usage(FILE *f)
 	      "  --workload LIST  only these workloads of the chosen suites\n"
 	      "  --reps N|auto    measured repetitions per case, 1..100000 (default 5); auto:\n"
 	      "                   repeat until the 95% interval of the case's headline median\n"
-	      "                   is narrower than --ci-target of it (default 2%), or\n"
+	      "                   is narrower than --ci-target percent of it (default 2), or\n"
 	      "                   --max-reps (default 200) or --max-time SEC (default 120)\n"
 	      "                   per case is reached; results say which stopped it\n"
 	      "  --warmup N       discarded repetitions before them, 0..1000 (default 1)\n"
@@ -337,26 +337,6 @@ static bool runner_selected(const struct vmb_run_opts *o, const struct vmb_runne
 	return false;
 }
 
-/* "2%" or "0.02": a fraction in (0, 1). */
-static int parse_percent(const char *s, const char *what, double *out, struct vmb_error *err)
-{
-	char num[32];
-	size_t len = strlen(s);
-	bool pct = len && s[len - 1] == '%';
-
-	if (len == 0 || len >= sizeof(num))
-		return vmb_error_set(err, VMB_ERR_USAGE, "%s '%s': not a fraction or percentage",
-		                     what, s);
-	memcpy(num, s, len + 1);
-	if (pct)
-		num[len - 1] = '\0';
-	if (vmb_parse_double(num, 1e-6, pct ? 99.99 : 0.9999, what, out, err) < 0)
-		return -1;
-	if (pct)
-		*out /= 100;
-	return 0;
-}
-
 int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_error *err)
 {
 	static const struct vmb_runner *owners[64];
@@ -408,7 +388,8 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			max_reps_given = true;
 			break;
 		case 'T':
-			rc = parse_percent(optarg, "--ci-target", &o->ci_target, err);
+			rc = vmb_parse_percent(optarg, 1e-4, 99, "--ci-target", &o->ci_target, err);
+			o->ci_target /= 100;
 			break;
 		case 'X':
 			rc = vmb_parse_double(optarg, 1, 86400, "--max-time", &o->max_time_s, err);

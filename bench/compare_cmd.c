@@ -71,21 +71,6 @@ static int load_side(struct side *s, struct vmb_error *err)
 	return 0;
 }
 
-static int parse_percent(const char *s, const char *what, double *out, struct vmb_error *err)
-{
-	char buf[64];
-	size_t len = strlen(s);
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	if (len > 1 && len < sizeof(buf) && buf[len - 1] == '%')
-		buf[len - 1] = '\0';
-	if (strcmp(buf, "0") == 0) {
-		*out = 0;
-		return 0;
-	}
-	return vmb_parse_double(buf, 0, 1000, what, out, err);
-}
-
 /* Splits a comma list of metric names into m (at *n so far). */
 static int add_metrics(char *list, const char **m, size_t *n, struct vmb_error *err)
 {
@@ -159,7 +144,8 @@ static int parse_args(int argc, char **argv, struct vmb_compare_opts *o, const c
 				                     MAX_METRICS - 1);
 			ignore[(*nignore)++] = argv[++i];
 		} else if (strcmp(a, "--threshold") == 0) {
-			if (parse_percent(argv[++i], "--threshold", &o->threshold_pct, err) < 0)
+			if (vmb_parse_percent(argv[++i], 0, 1000, "--threshold", &o->threshold_pct,
+			                      err) < 0)
 				return -1;
 		} else if (strcmp(a, "--thresholds") == 0) {
 			*thr_file = argv[++i];

@@ -37,6 +37,12 @@ int vmb_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what, u
 int vmb_parse_double(const char *s, double min, double max, const char *what, double *out,
                      struct vmb_error *err);
 
+/* Parses a percentage, "5%" or "5" alike (the sign is optional, the number
+ * is always percent), in [min, max]; 0 or -1 with a usage error naming
+ * `what`. */
+int vmb_parse_percent(const char *s, double min, double max, const char *what, double *out,
+                      struct vmb_error *err);
+
 /* Writes all of buf to fd, retrying on EINTR and short writes; 0 or -1 (errno). */
 int vmb_write_all(int fd, const void *buf, size_t len);
 
