@@ -46,6 +46,45 @@ int vmb_metrics_add(struct vmb_metric_list *l, const struct vmb_metric *table, c
 	return 0;
 }
 
+int vmb_metrics_add_workload(struct vmb_metric_list *l, const struct vmb_metric *table,
+                             const char *w)
+{
+	unsigned before = l->n;
+
+	for (const struct vmb_metric *m = table; m && m->name; m++) {
+		bool known = false;
+		for (unsigned i = 0; i < l->ndecl; i++)
+			known |= strcmp(l->decl[i].workload, w) == 0 &&
+			         strcmp(l->decl[i].metric, m->name) == 0;
+		if (known)
+			continue;
+		/* a core or runner figure of the same name cannot become a workload's */
+		for (unsigned i = 0; i < l->n; i++)
+			if (strcmp(l->m[i]->name, m->name) == 0 && !l->of_workload[i])
+				return -1;
+		if (l->ndecl == VMB_MAX_METRICS)
+			return -1;
+		l->decl[l->ndecl].workload = w;
+		l->decl[l->ndecl++].metric = m->name;
+	}
+	if (vmb_metrics_add(l, table, w) < 0)
+		return -1;
+	for (unsigned i = before; i < l->n; i++)
+		l->of_workload[i] = true;
+	return 0;
+}
+
+bool vmb_metric_applies(const struct vmb_metric_list *l, unsigned i, const char *w)
+{
+	if (!l->of_workload[i])
+		return true;
+	for (unsigned k = 0; w && k < l->ndecl; k++)
+		if (strcmp(l->decl[k].workload, w) == 0 &&
+		    strcmp(l->decl[k].metric, l->m[i]->name) == 0)
+			return true;
+	return false;
+}
+
 json_t *vmb_metrics_json(const struct vmb_metric_list *l)
 {
 	json_t *o = json_object();
@@ -84,4 +123,11 @@ double vmb_sample_phase_gap(json_t *sample, const char *from, const char *to)
 	if (!json_is_number(a) || !json_is_number(b))
 		return NAN;
 	return json_number_value(b) - json_number_value(a);
+}
+
+double vmb_metric_value(const struct vmb_metric *m, json_t *sample)
+{
+	if (m->get)
+		return m->get(sample);
+	return m->path ? vmb_sample_num(sample, m->path) : NAN;
 }

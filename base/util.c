@@ -252,3 +252,44 @@ uint64_t vmb_rng_below(struct vmb_rng *r, uint64_t bound)
 	while (v >= limit);
 	return v % bound;
 }
+
+int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out,
+                   struct vmb_error *err)
+{
+	char num[32];
+	size_t len = strlen(s);
+	unsigned shift = 0;
+
+	if (len == 0 || len >= sizeof(num))
+		return vmb_error_set(err, VMB_ERR_USAGE, "%s '%s': not a size", what, s);
+	memcpy(num, s, len + 1);
+	switch (num[len - 1]) {
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	default:
+		break;
+	}
+	if (shift)
+		num[len - 1] = '\0';
+	uint64_t v;
+	if (vmb_parse_u64(num, 1, UINT64_MAX >> shift, what, &v, err) < 0)
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "%s '%s': not a size (a whole number, optionally K, M or G)",
+		                     what, s);
+	v <<= shift;
+	if (v < min || v > max)
+		return vmb_error_set(err, VMB_ERR_USAGE, "%s %s: outside %llu..%llu bytes", what, s,
+		                     (unsigned long long)min, (unsigned long long)max);
+	*out = v;
+	return 0;
+}

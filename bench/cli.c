@@ -47,7 +47,7 @@ void vmb_cli_run_usage(FILE *f)
 {
 	fputs("usage: vmbench run [--suite NAME[,NAME]] [--runner R[,R]] [--workload W[,W]]\n"
 	      "                   [--reps N] [--warmup N] [--out DIR] [--seed N] [--scale F]\n"
-	      "                   [--timeout SEC] [--cores N] [--param KEY=VALUE]...\n"
+	      "                   [--timeout SEC] [--cores N] [--param W.KEY=VALUE]... [--quick]\n"
 	      "                   [--cpus F] [--memory SIZE] [--baseline R] [RUNNER OPTIONS]\n"
 	      "\n"
 	      "Runs every selected workload on every selected runner: WARMUP discarded\n"
@@ -72,8 +72,11 @@ void vmb_cli_run_usage(FILE *f)
 	      "  --seed N         seed for generated input and the bootstrap (default 1)\n"
 	      "  --scale F        multiply the work of every workload, 0.0001..1000 (default 1)\n"
 	      "  --timeout SEC    limit per launch, 0.1..86400 (default 300)\n"
-	      "  --param K=V      set workload parameter K (see vmbench list) for every chosen\n"
-	      "                   workload that has it; not scaled\n"
+	      "  --param W.K=V    set parameter K of workload W (see vmbench list), e.g.\n"
+	      "                   mem-latency.to=64M; K=V alone when one workload has K;\n"
+	      "                   sizes take K, M or G; not scaled\n"
+	      "  --quick          every workload's quick size and 3 repetitions unless --reps\n"
+	      "                   is given: `--suite all --quick` in about two minutes\n"
 	      "  --cores N        cores every instance is placed on, through hwloc (default 1;\n"
 	      "                   the highest-numbered cores are taken, away from core 0)\n"
 	      "  --cpus F         the instance's CPUs, 0.01..4096; each runner reads it its\n"
@@ -174,37 +177,67 @@ static int parse_workloads(char *arg, struct vmb_run_opts *o, struct vmb_error *
 	return 0;
 }
 
-/* KEY=VALUE: KEY must be a parameter of some workload, and VALUE within the
- * bounds of every workload that has it. */
+/* WORKLOAD.KEY=VALUE, or KEY=VALUE when one workload alone has KEY: the
+ * parameter and its value, within the parameter's bounds. */
 static int parse_param(char *arg, struct vmb_run_opts *o, struct vmb_error *err)
 {
-	char *eq = strchr(arg, '=');
-	bool found = false;
+	char *eq = strchr(arg, '='), *dot;
+	const struct vmb_workload *wl = NULL;
+	int idx = -1;
+	char what[160];
 
 	if (!eq || eq == arg)
-		return vmb_error_set(err, VMB_ERR_USAGE, "--param '%s': expected KEY=VALUE", arg);
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "--param '%s': expected WORKLOAD.KEY=VALUE", arg);
 	if (o->nparams == VMB_MAX_LIST)
 		return vmb_error_set(err, VMB_ERR_USAGE, "--param: more than %d", VMB_MAX_LIST);
 	*eq = '\0';
-	for (unsigned w = 0; w < vmb_workload_count; w++) {
-		int i = vmb_workload_param_index(vmb_workloads[w], arg);
-		if (i < 0)
-			continue;
-		const struct vmb_param *p = &vmb_workloads[w]->params[i];
-		char what[96];
-		snprintf(what, sizeof(what), "--param %s (workload %s)", arg,
-		         vmb_workloads[w]->name);
-		if (vmb_parse_u64(eq + 1, p->min, p->max, what, &o->param_vals[o->nparams], err) <
-		    0)
-			return -1;
-		found = true;
+	dot = strchr(arg, '.');
+	if (dot) {
+		*dot = '\0';
+		wl = vmb_workload_find(arg);
+		*dot = '.';
+		if (!wl)
+			return vmb_error_set(err, VMB_ERR_USAGE,
+			                     "--param %s: no workload '%.*s' (see vmbench list)",
+			                     arg, (int)(dot - arg), arg);
+		idx = vmb_workload_param_index(wl, dot + 1);
+		if (idx < 0)
+			return vmb_error_set(err, VMB_ERR_USAGE,
+			                     "--param %s: workload %s has no parameter '%s' (see "
+			                     "vmbench list)",
+			                     arg, wl->name, dot + 1);
+	} else {
+		for (unsigned w = 0; w < vmb_workload_count; w++) {
+			int i = vmb_workload_param_index(vmb_workloads[w], arg);
+			if (i < 0)
+				continue;
+			if (wl)
+				return vmb_error_set(
+				        err, VMB_ERR_USAGE,
+				        "--param %s: workloads %s and %s both have it; "
+				        "write %s.%s or %s.%s",
+				        arg, wl->name, vmb_workloads[w]->name, wl->name, arg,
+				        vmb_workloads[w]->name, arg);
+			wl = vmb_workloads[w];
+			idx = i;
+		}
+		if (!wl)
+			return vmb_error_set(
+			        err, VMB_ERR_USAGE,
+			        "--param %s: no workload has a parameter '%s' (see vmbench list)",
+			        arg, arg);
 	}
-	if (!found)
-		return vmb_error_set(
-		        err, VMB_ERR_USAGE,
-		        "--param %s: no workload has a parameter '%s' (see vmbench list)", arg,
-		        arg);
-	o->param_keys[o->nparams++] = arg;
+	const struct vmb_param *p = &wl->params[idx];
+	snprintf(what, sizeof(what), "--param %s.%s", wl->name, p->name);
+	if ((p->bytes
+	             ? vmb_parse_size(eq + 1, p->min, p->max, what, &o->param_vals[o->nparams], err)
+	             : vmb_parse_u64(eq + 1, p->min, p->max, what, &o->param_vals[o->nparams],
+	                             err)) < 0)
+		return -1;
+	o->param_keys[o->nparams] = p->name;
+	o->param_wl[o->nparams] = wl;
+	o->nparams++;
 	return 0;
 }
 
@@ -213,54 +246,15 @@ uint64_t vmb_param_value(const struct vmb_run_opts *o, const struct vmb_workload
 	const struct vmb_param *p = &w->params[i];
 
 	for (unsigned k = o->nparams; k-- > 0;)
-		if (strcmp(o->param_keys[k], p->name) == 0)
+		if (o->param_wl[k] == w && strcmp(o->param_keys[k], p->name) == 0)
 			return o->param_vals[k];
-	double v = p->scaled ? round((double)p->def * o->scale) : (double)p->def;
-	return v < (double)p->min ? p->min : v > (double)p->max ? p->max : (uint64_t)v;
-}
-
-int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out,
-                   struct vmb_error *err)
-{
-	char num[32];
-	size_t len = strlen(s);
-	unsigned shift = 0;
-
-	if (len == 0 || len >= sizeof(num))
-		return vmb_error_set(err, VMB_ERR_USAGE, "%s '%s': not a size", what, s);
-	memcpy(num, s, len + 1);
-	switch (num[len - 1]) {
-	case 'k':
-	case 'K':
-		shift = 10;
-		break;
-	case 'm':
-	case 'M':
-		shift = 20;
-		break;
-	case 'g':
-	case 'G':
-		shift = 30;
-		break;
-	default:
-		break;
-	}
-	if (shift)
-		num[len - 1] = '\0';
-	uint64_t v;
-	if (vmb_parse_u64(num, 1, UINT64_MAX >> shift, what, &v, err) < 0)
-		return vmb_error_set(err, VMB_ERR_USAGE,
-		                     "%s '%s': not a size (a whole number, optionally K, M or G)",
-		                     what, s);
-	v <<= shift;
-	if (v < min || v > max)
-		return vmb_error_set(err, VMB_ERR_USAGE, "%s %s: outside %llu..%llu bytes", what, s,
-		                     (unsigned long long)min, (unsigned long long)max);
-	*out = v;
-	return 0;
+	return vmb_param_default(p, o->scale, o->quick);
 }
 
 enum { OPT_RUNNER_BASE = 1000 };
+
+/* Measured repetitions under --quick, unless --reps says otherwise. */
+#define QUICK_REPS 3
 
 /* The generic options, then every runner's, as one getopt table; a runner
  * option's val is OPT_RUNNER_BASE + its index in owners[]. */
@@ -278,6 +272,7 @@ static const struct option *longopts(const struct vmb_runner **owners, const cha
 	        {"timeout", required_argument, NULL, 't'},
 	        {"cores", required_argument, NULL, 'c'},
 	        {"param", required_argument, NULL, 'p'},
+	        {"quick", no_argument, NULL, 'Q'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"cpus", required_argument, NULL, 'C'},
 	        {"memory", required_argument, NULL, 'M'},
@@ -345,7 +340,7 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	static char all[] = "all";
 	const char *baseline = NULL;
 	unsigned auto_max = 200;
-	bool max_reps_given = false;
+	bool max_reps_given = false, reps_given = false;
 	uint64_t v;
 	int c, rc = 0;
 
@@ -380,6 +375,7 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			rc = vmb_parse_u64(optarg, 1, 100000, "--reps", &v, err);
 			o->reps = (unsigned)v;
 			max_reps_given = false;
+			reps_given = true;
 			break;
 		case 'A':
 			rc = vmb_parse_u64(optarg, VMB_AUTO_MIN_REPS, 100000, "--max-reps", &v,
@@ -418,6 +414,9 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 			break;
 		case 'p':
 			rc = parse_param(optarg, o, err);
+			break;
+		case 'Q':
+			o->quick = true;
 			break;
 		case 'C':
 			rc = vmb_parse_double(optarg, 0.01, 4096, "--cpus", &o->cpus, err);
@@ -468,6 +467,8 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	/* the baseline is one of the run's runners: by default the first */
 	if (o->reps_auto)
 		o->reps = auto_max;
+	else if (o->quick && !reps_given)
+		o->reps = QUICK_REPS;
 	else if (max_reps_given)
 		return vmb_error_set(err, VMB_ERR_USAGE, "--max-reps goes with --reps auto");
 	o->baseline = baseline ? baseline : o->runners[0]->name;
@@ -559,6 +560,25 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_err
 		return vmb_error_set(
 		        err, VMB_ERR_USAGE,
 		        "--workload: none of the named workloads is in the chosen suites");
+	}
+	/* each chosen workload's parameters, together and against the limits,
+	 * before anything starts */
+	for (unsigned w = 0; w < vmb_workload_count; w++) {
+		const struct vmb_workload *wl = vmb_workloads[w];
+		uint64_t val[VMB_MAX_PARAMS] = {0};
+		struct vmb_check_env env = {
+		        .volume_dir = VMB_VOLUME_PARENT, .memory = o->memory, .cores = o->cores};
+		bool chosen = false;
+		for (int i = 0; i < n; i++)
+			chosen |= cases[i].workload == wl;
+		if (!chosen)
+			continue;
+		for (unsigned i = 0; i < vmb_workload_nparams(wl); i++)
+			val[i] = vmb_param_value(o, wl, i);
+		if (vmb_workload_check(wl, val, &env, err) < 0) {
+			free(cases);
+			return -1;
+		}
 	}
 	*out = cases;
 	return n;

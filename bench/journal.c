@@ -12,6 +12,7 @@
 #include "vmbench/results.h"
 #include "vmbench/runner.h"
 #include "vmbench/util.h"
+#include "vmbench/workload.h"
 
 int vmb_journal_append(int fd, unsigned ci, size_t seq, json_t *sample, struct vmb_error *err)
 {
@@ -37,11 +38,15 @@ static void case_metrics(json_t *c, struct vmb_metric_list *l)
 {
 	const struct vmb_runner *r =
 	        vmb_runner_find(json_string_value(json_object_get(c, "runner")));
+	const char *wname = json_string_value(json_object_get(c, "workload"));
+	const struct vmb_workload *w = wname ? vmb_workload_find(wname) : NULL;
 
 	memset(l, 0, sizeof(*l));
 	vmb_metrics_add(l, vmb_core_metrics, "core");
 	if (r)
 		vmb_metrics_add(l, r->metrics, r->name);
+	if (w)
+		vmb_metrics_add_workload(l, w->metrics, w->name);
 }
 
 /* Appends the journal's samples that results.json lacks to *added; 0, or -1
@@ -111,7 +116,8 @@ static void fill_figures(json_t *cases)
 			if (!listed)
 				case_metrics(c, &l);
 			listed = true;
-			vmb_sample_figures(s, &l);
+			vmb_sample_figures(s, &l,
+			                   json_string_value(json_object_get(c, "workload")));
 		}
 	}
 }

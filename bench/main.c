@@ -19,6 +19,21 @@ static int wants_help(int argc, char **argv, const char *cmd, struct vmb_error *
 	return 0;
 }
 
+/* A parameter's value as --param takes it: sizes with K, M or G where whole. */
+static void param_text(const struct vmb_param *p, uint64_t v, char *buf, size_t len)
+{
+	static const char suffix[] = "GMK";
+
+	for (int i = 0; p->bytes && v && i < 3; i++) {
+		unsigned shift = 30 - 10 * (unsigned)i;
+		if (v % (1ull << shift) == 0) {
+			snprintf(buf, len, "%llu%c", (unsigned long long)(v >> shift), suffix[i]);
+			return;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
 int vmb_cmd_list(int argc, char **argv, struct vmb_error *err)
 {
 	int h = wants_help(argc, argv, "list", err);
@@ -27,8 +42,9 @@ int vmb_cmd_list(int argc, char **argv, struct vmb_error *err)
 		return -1;
 	if (h) {
 		printf("usage: vmbench list\n\n"
-		       "Lists the suites and their workloads (with parameters and defaults at\n"
-		       "--scale 1), and the runners with whether each can work on this host;\n"
+		       "Lists the suites and their workloads (with parameters as --param takes\n"
+		       "them, defaults at --scale 1 and under --quick, needs, headline and own\n"
+		       "figures), and the runners with whether each can work on this host;\n"
 		       "for a runner that cannot, the reason and what to do.\n");
 		return 0;
 	}
@@ -44,10 +60,26 @@ int vmb_cmd_list(int argc, char **argv, struct vmb_error *err)
 	for (unsigned i = 0; i < vmb_workload_count; i++) {
 		const struct vmb_workload *w = vmb_workloads[i];
 		printf("  %-11s [%s] %s\n", w->name, w->suite, w->summary);
-		for (unsigned p = 0; p < vmb_workload_nparams(w); p++)
-			printf("      %s=%llu%s  %s\n", w->params[p].name,
-			       (unsigned long long)w->params[p].def,
-			       w->params[p].scaled ? " (scaled)" : "", w->params[p].help);
+		if (w->parallel)
+			printf("      runs a copy on each of --cores cores\n");
+		if (w->needs)
+			for (unsigned b = 1; b & VMB_NEED_ALL; b <<= 1)
+				if (w->needs & b)
+					printf("      needs %s\n", vmb_need_name(b));
+		for (unsigned p = 0; p < vmb_workload_nparams(w); p++) {
+			const struct vmb_param *pa = &w->params[p];
+			char quick[48] = "", def[32], q[32];
+			param_text(pa, pa->def, def, sizeof(def));
+			param_text(pa, pa->quick, q, sizeof(q));
+			if (pa->quick)
+				snprintf(quick, sizeof(quick), ", --quick %s", q);
+			printf("      %s.%s=%s%s%s  %s\n", w->name, pa->name, def,
+			       pa->scaled ? " (scaled)" : "", quick, pa->help);
+		}
+		printf("      headline: %s\n", vmb_workload_headline(w));
+		for (const struct vmb_metric *m = w->metrics; m && m->name; m++)
+			printf("      figure %s (%s, %s is better)\n", m->name, m->unit,
+			       vmb_better_name(m->better));
 	}
 	printf("\nrunners:\n");
 	for (unsigned i = 0; i < vmb_runner_count; i++) {

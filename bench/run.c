@@ -137,6 +137,8 @@ static json_t *case_json(struct run_state *s, const struct vmb_case *c)
 	                      "suite", c->workload->suite, "runner", c->runner->name, "headline",
 	                      vmb_workload_headline(c->workload), "params", params, "status",
 	                      c->skip_reason ? "skipped" : "pending", "samples");
+	if (c->workload->parallel)
+		json_object_set_new(j, "threads", json_integer(s->o->cores));
 	if (c->skip_reason)
 		json_object_set_new(j, "reason", json_string(c->skip_reason));
 	return j;
@@ -293,6 +295,11 @@ static void build_args(struct run_state *s, const struct vmb_case *c, char strs[
 	args[n++] = "--seed";
 	snprintf(strs[k], 64, "%llu", (unsigned long long)s->o->seed);
 	args[n++] = strs[k++];
+	if (c->workload->parallel) {
+		args[n++] = "--cores";
+		snprintf(strs[k], 64, "%u", s->o->cores);
+		args[n++] = strs[k++];
+	}
 	for (unsigned i = 0; i < vmb_workload_nparams(c->workload); i++) {
 		args[n++] = "--param";
 		snprintf(strs[k], 64, "%s=%llu", c->workload->params[i].name,
@@ -309,8 +316,8 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	const struct vmb_case *c = &s->cases[ci];
 	json_t *jc = json_array_get(s->jcases, (size_t)ci);
 	unsigned nreps = s->o->warmup + s->o->reps;
-	char strs[2 + VMB_MAX_PARAMS][64], log[PATH_MAX];
-	char *args[6 + 2 * VMB_MAX_PARAMS];
+	char strs[3 + VMB_MAX_PARAMS][64], log[PATH_MAX];
+	char *args[8 + 2 * VMB_MAX_PARAMS];
 	struct vmb_launch spec = {
 	        .agent_path = s->agent,
 	        .agent_args = args,
@@ -328,6 +335,11 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	struct vmb_auto_reps ar = {.next_check = VMB_AUTO_MIN_REPS, .t0 = vmb_now_ns()};
 
 	build_args(s, c, strs, args);
+	{
+		uint64_t val[VMB_MAX_PARAMS];
+		case_params(s->o, c->workload, val);
+		spec.memory_need = vmb_workload_memory_need(c->workload, val, s->o->cores);
+	}
 	json_object_set_new(jc, "status", json_string("running"));
 	json_t *noise_before = vmb_noise_read();
 	for (unsigned i = 0; i < nreps; i++) {
@@ -351,7 +363,7 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		                          keep_log ? log + strlen(s->dir) + 1 : NULL);
 		vmb_instance_release(&inst);
 		json_t *samples = json_object_get(jc, "samples");
-		vmb_sample_figures(smp, &s->metrics);
+		vmb_sample_figures(smp, &s->metrics, c->workload->name);
 		json_array_append_new(samples, smp);
 		/* O(1) a launch: the sample goes to disk now, the aggregates and
 		 * results.json wait for the case's end */
@@ -408,10 +420,16 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		const char *unit = json_string_value(json_object_get(m, "unit"));
 		double med = json_number_value(json_object_get(m, "median"));
 		char line[160];
-		if (unit && strcmp(unit, "ns") == 0)
-			snprintf(line, sizeof(line), "ok, %s median %.3f ms over %u reps", head,
-			         med / 1e6, done_reps);
-		else
+		if (unit && strcmp(unit, "ns") == 0) {
+			/* in the unit that keeps three or more significant digits */
+			double div = med >= 1e6 ? 1e6 : med >= 1e3 ? 1e3 : 1;
+			snprintf(line, sizeof(line), "ok, %s median %.4g %s over %u reps", head,
+			         med / div,
+			         div == 1e6   ? "ms"
+			         : div == 1e3 ? "us"
+			                      : "ns",
+			         done_reps);
+		} else
 			snprintf(line, sizeof(line), "ok, %s median %.4g %s over %u reps", head,
 			         med, unit ? unit : "", done_reps);
 		progress(s, ci, nreps, nreps, line);
@@ -523,6 +541,17 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 		release_runners(&s);
 		return -1;
 	}
+	/* the chosen workloads' own figures join the registry */
+	for (int i = 0; i < s.ncases; i++)
+		if (vmb_metrics_add_workload(&s.metrics, s.cases[i].workload->metrics,
+		                             s.cases[i].workload->name) < 0) {
+			free(s.cases);
+			release_runners(&s);
+			return vmb_error_set(err, VMB_ERR_FAIL,
+			                     "workload %s declares a metric that clashes with "
+			                     "another declaration of the same name",
+			                     s.cases[i].workload->name);
+		}
 	for (int i = 0; i < s.ncases; i++) {
 		const char *why = s.refused[runner_index(&s, s.cases[i].runner)];
 		if (why[0] && !s.cases[i].skip_reason) {
@@ -545,7 +574,8 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	s.tty = isatty(2);
 	s.t_start = vmb_now_ns();
 	sweep_stale_scratch();
-	snprintf(s.scratch, sizeof(s.scratch), "/tmp/vmbench-run-%d-XXXXXX", (int)getpid());
+	snprintf(s.scratch, sizeof(s.scratch), VMB_VOLUME_PARENT "/vmbench-run-%d-XXXXXX",
+	         (int)getpid());
 	vmb_cgroup_sweep_stale();
 	if (!mkdtemp(s.scratch) || chmod(s.scratch, 0711) < 0) {
 		s.scratch[0] = '\0';

@@ -65,6 +65,17 @@ static void y_scale(FILE *f, double lo, double hi, const char *label)
 		fprintf(f, "set yrange [0:*]\nset ylabel \"%s\" noenhanced\n", label);
 }
 
+/* The unit a workload's headline is shown in ("ms" for ns). */
+static const char *headline_unit(const struct vmb_report *rep, const char *workload)
+{
+	json_t *decl = json_object_get(json_object_get(rep->runs[0].root, "metrics"),
+	                               vmb_rep_headline(rep, workload));
+	const char *shown;
+
+	vmb_rep_display(0, vmb_rep_str(decl, "unit"), &shown);
+	return shown ? shown : "";
+}
+
 /* The y axis label of a suite's headlines: the figure's name and unit
  * where they share one, the unit alone where only that is shared. */
 static void suite_label(const struct vmb_report *rep, const char **ws, size_t nw, char *buf,
@@ -404,6 +415,155 @@ static int phases(struct vmb_report *rep, const char *dir, struct vmb_error *err
 	return add_chart(rep, "phases", title);
 }
 
+static bool counted(json_t *smp)
+{
+	const char *st = vmb_rep_str(smp, "status");
+
+	return !json_is_true(json_object_get(smp, "warmup")) && st && strcmp(st, "ok") == 0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Series s's curve `name` of a workload's case into d: for each x of the
+ * first counted sample, the median y over the counted samples that have
+ * that point. Returns the number of points written. */
+static size_t curve_points(json_t *c, const char *name, FILE *d, double *lo, double *hi)
+{
+	json_t *smp, *first = NULL;
+	size_t i, n = 0, ns = 0;
+
+	json_array_foreach(json_object_get(c, "samples"), i, smp)
+	{
+		json_t *cv = json_object_get(
+		        json_object_get(json_object_get(smp, "agent"), "curves"), name);
+		if (!counted(smp) || !cv)
+			continue;
+		first = first ? first : cv;
+		ns++;
+	}
+	if (!first)
+		return 0;
+	double *ys = calloc(ns, sizeof(double));
+	json_t *xs = json_object_get(first, "x"), *x;
+	size_t k;
+	json_array_foreach(xs, k, x)
+	{
+		size_t m = 0;
+		json_array_foreach(json_object_get(c, "samples"), i, smp)
+		{
+			json_t *cv = json_object_get(
+			        json_object_get(json_object_get(smp, "agent"), "curves"), name);
+			if (!counted(smp) || !cv || !ys || m == ns)
+				continue;
+			json_t *xi = json_array_get(json_object_get(cv, "x"), k);
+			json_t *yi = json_array_get(json_object_get(cv, "y"), k);
+			if (json_is_number(xi) && json_number_value(xi) == json_number_value(x) &&
+			    json_is_number(yi))
+				ys[m++] = json_number_value(yi);
+		}
+		if (m == 0)
+			continue;
+		qsort(ys, m, sizeof(double), cmp_double);
+		double med = m % 2 ? ys[m / 2] : (ys[m / 2 - 1] + ys[m / 2]) / 2;
+		*lo = med < *lo ? med : *lo;
+		*hi = med > *hi ? med : *hi;
+		fprintf(d, "%.9g\t%.9g\n", json_number_value(x), med);
+		n++;
+	}
+	free(ys);
+	return n;
+}
+
+/* One chart per curve a workload reports (a figure over a swept parameter,
+ * such as ns per access against the working set): a line per series. */
+static int curves(struct vmb_report *rep, const char *dir, const char *workload,
+                  struct vmb_error *err)
+{
+	json_t *names = json_object(); /* curve name -> its first description */
+	const char *name;
+	json_t *desc;
+
+	for (size_t s = 0; s < rep->nseries; s++) {
+		json_t *c = vmb_report_case(rep, s, workload), *smp;
+		size_t i;
+		json_array_foreach(json_object_get(c, "samples"), i, smp)
+		{
+			json_t *cv = json_object_get(json_object_get(smp, "agent"), "curves");
+			json_object_foreach(cv, name, desc) if (!json_object_get(names, name))
+			        json_object_set(names, name, desc);
+		}
+	}
+	json_object_foreach(names, name, desc)
+	{
+		char chart[256], title[400];
+		FILE *d, *g;
+		snprintf(chart, sizeof(chart), "curve-%s-%s", workload, name);
+		for (char *p = chart; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+				*p = '_';
+		if (!(d = open_in(dir, chart, "dat", err))) {
+			json_decref(names);
+			return -1;
+		}
+		fprintf(d,
+		        "# %s: %s (%s) against x (%s), median over counted samples; one "
+		        "block per series\n",
+		        workload, name, vmb_rep_str(desc, "y_unit"), vmb_rep_str(desc, "x_unit"));
+		size_t drawn = 0;
+		bool with[64] = {false};
+		double lo = INFINITY, hi = 0;
+		for (size_t s = 0; s < rep->nseries && s < 64; s++) {
+			json_t *c = vmb_report_case(rep, s, workload);
+			fprintf(d, "# series %s\n", rep->series[s].name);
+			with[s] = c && curve_points(c, name, d, &lo, &hi) > 0;
+			drawn += with[s];
+			fprintf(d, "\n\n");
+		}
+		fclose(d);
+		if (drawn == 0)
+			continue;
+		if (!(g = open_in(dir, chart, "gp", err))) {
+			json_decref(names);
+			return -1;
+		}
+		snprintf(title, sizeof(title), "%s: %s against the swept parameter", workload,
+		         name);
+		preamble(g, chart, title);
+		const char *xu = vmb_rep_str(desc, "x_unit"), *yu = vmb_rep_str(desc, "y_unit");
+		bool bytes = xu && strcmp(xu, "B") == 0;
+		char ylabel[200];
+		snprintf(ylabel, sizeof(ylabel), "%s (%s)", name, yu ? yu : "");
+		fprintf(g, "set logscale x 2\nset xlabel \"%s\" noenhanced\n",
+		        bytes ? "bytes (log scale)" : (xu ? xu : "x"));
+		y_scale(g, lo, hi, ylabel);
+		if (bytes)
+			fprintf(g, "set format x '%%.0b%%B'\n");
+		fprintf(g, "plot");
+		size_t k = 0;
+		for (size_t s = 0; s < rep->nseries && s < 64; s++)
+			if (with[s])
+				fprintf(g,
+				        "%s '%s.dat' index %zu using 1:2 with linespoints lw 2 pt "
+				        "7 "
+				        "ps 0.6 lc rgb '%s' title \"%s\"",
+				        k++ ? ", \\\n    " : " ", chart, s, rep->series[s].color,
+				        rep->series[s].name);
+		fprintf(g, "\n");
+		fclose(g);
+		if (add_chart(rep, chart, title) < 0) {
+			json_decref(names);
+			return vmb_error_sys(err, ENOMEM, "charts");
+		}
+	}
+	json_decref(names);
+	return 0;
+}
+
 int vmb_report_charts(struct vmb_report *rep, const char *dir, struct vmb_error *err)
 {
 	struct vmb_error why = {0};
@@ -418,11 +578,41 @@ int vmb_report_charts(struct vmb_report *rep, const char *dir, struct vmb_error 
 		const char **ws = vmb_rep_workloads(rep, rep->suites[i], &nw);
 		int rc = ws ? 0 : vmb_error_sys(err, ENOMEM, "charts");
 		if (rc == 0)
-			rc = bars(rep, charts, rep->suites[i], ws, nw, err);
-		if (rc == 0)
 			rc = overhead(rep, charts, rep->suites[i], ws, nw, err);
-		if (rc == 0)
-			rc = distribution(rep, charts, rep->suites[i], ws, nw, err);
+		/* absolute figures share an axis only where they share a unit: a
+		 * chart for each unit of the suite's headlines, the first named
+		 * after the suite, the others after it and their unit */
+		const char **group = rc == 0 ? calloc(nw + 1, sizeof(*group)) : NULL;
+		bool *done = rc == 0 ? calloc(nw + 1, sizeof(*done)) : NULL;
+		if (rc == 0 && (!group || !done))
+			rc = vmb_error_sys(err, ENOMEM, "charts");
+		for (size_t w = 0; rc == 0 && w < nw; w++) {
+			if (done[w])
+				continue;
+			const char *u = headline_unit(rep, ws[w]);
+			size_t ng = 0;
+			for (size_t k = w; k < nw; k++)
+				if (!done[k] && strcmp(headline_unit(rep, ws[k]), u) == 0) {
+					group[ng++] = ws[k];
+					done[k] = true;
+				}
+			char tag[160];
+			if (w == 0)
+				snprintf(tag, sizeof(tag), "%s", rep->suites[i]);
+			else
+				snprintf(tag, sizeof(tag), "%s-%s", rep->suites[i], u);
+			for (char *p = tag; *p; p++)
+				if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				      (*p >= '0' && *p <= '9') || *p == '-'))
+					*p = '_';
+			rc = bars(rep, charts, tag, group, ng, err);
+			if (rc == 0)
+				rc = distribution(rep, charts, tag, group, ng, err);
+		}
+		free(group);
+		free(done);
+		for (size_t w = 0; rc == 0 && w < nw; w++)
+			rc = curves(rep, charts, ws[w], err);
 		free(ws);
 		if (rc < 0)
 			return -1;

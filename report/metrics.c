@@ -1,6 +1,7 @@
 /* metrics.c: the core of the metric registry: the figures every case has, whatever its
  * runner (runners add their own in their folders). */
 #include <math.h>
+#include <stdio.h>
 
 #include "vmbench/metric.h"
 
@@ -66,6 +67,54 @@ static double m_cgroup_beyond_agent(json_t *s)
 	return m_cgroup_peak(s) - vmb_sample_num(s, "agent.rss_anon_kib");
 }
 
+/* A PAPI counter's value in the sample, or NAN when it was unavailable. */
+static double counter(json_t *s, const char *event)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "agent.counters.%s.value", event);
+	return vmb_sample_num(s, path);
+}
+
+static double per_op(json_t *s, const char *event)
+{
+	double ops = vmb_sample_num(s, "agent.ops"), v = counter(s, event);
+
+	return ops > 0 ? v / ops : NAN;
+}
+
+static double m_ipc(json_t *s)
+{
+	double cyc = counter(s, "PAPI_TOT_CYC");
+
+	return cyc > 0 ? counter(s, "PAPI_TOT_INS") / cyc : NAN;
+}
+
+static double m_cycles_per_op(json_t *s)
+{
+	return per_op(s, "PAPI_TOT_CYC");
+}
+
+static double m_l1_per_op(json_t *s)
+{
+	return per_op(s, "PAPI_L1_DCM");
+}
+
+static double m_llc_per_op(json_t *s)
+{
+	return per_op(s, "PAPI_L3_TCM");
+}
+
+static double m_dtlb_per_op(json_t *s)
+{
+	return per_op(s, "PAPI_TLB_DM");
+}
+
+static double m_branch_per_op(json_t *s)
+{
+	return per_op(s, "PAPI_BR_MSP");
+}
+
 const struct vmb_metric vmb_core_metrics[] = {
         {"workload_wall_ns", "ns", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
          "the workload's timed part, measured by the agent", m_workload_wall},
@@ -91,5 +140,18 @@ const struct vmb_metric vmb_core_metrics[] = {
          "the instance's cgroup at its memory peak", m_cgroup_peak},
         {"cgroup_beyond_agent_kib", "KiB", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
          "the cgroup's peak beyond the agent's own anonymous memory", m_cgroup_beyond_agent},
-        {NULL, NULL, 0, 0, NULL, NULL},
+        /* derived from the agent's PAPI counters; absent where they were */
+        {"ipc", "instr/cycle", VMB_HIGHER_IS_BETTER, VMB_AGG_MEDIAN,
+         "instructions per cycle of the timed part (PAPI)", m_ipc},
+        {"cycles_per_op", "cycles/op", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "CPU cycles per workload operation (PAPI)", m_cycles_per_op},
+        {"branch_misses_per_op", "misses/op", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "branch mispredictions per operation (PAPI)", m_branch_per_op},
+        {"l1d_misses_per_op", "misses/op", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "L1 data cache misses per operation (PAPI)", m_l1_per_op},
+        {"llc_misses_per_op", "misses/op", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "last-level cache misses per operation (PAPI)", m_llc_per_op},
+        {"dtlb_misses_per_op", "misses/op", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
+         "data TLB misses per operation (PAPI)", m_dtlb_per_op},
+        {NULL, NULL, 0, 0, NULL, NULL, NULL},
 };

@@ -18,13 +18,27 @@ double vmb_rep_display(double v, const char *unit_in, const char **unit)
 	return v;
 }
 
+double vmb_rep_time_divisor(double typical, const char *unit_in, const char **unit)
+{
+	if (!unit_in || strcmp(unit_in, "ns") != 0 || !isfinite(typical)) {
+		*unit = unit_in && strcmp(unit_in, "ns") == 0 ? "ms" : unit_in ? unit_in : "";
+		return unit_in && strcmp(unit_in, "ns") == 0 ? 1e6 : 1;
+	}
+	double a = fabs(typical);
+	*unit = a >= 1e6 ? "ms" : a >= 1e3 ? "us" : "ns";
+	return a >= 1e6 ? 1e6 : a >= 1e3 ? 1e3 : 1;
+}
+
 void vmb_rep_figure(const char *metric, const char *unit, char *buf, size_t len)
 {
-	size_t n = metric ? strlen(metric) : 0;
+	const char *ns = metric ? strstr(metric, "_ns") : NULL;
+	bool time = unit &&
+	            (strcmp(unit, "ms") == 0 || strcmp(unit, "us") == 0 || strcmp(unit, "ns") == 0);
 
-	/* "launch_to_ready_ns (ms)" would contradict itself */
-	if (n > 3 && unit && strcmp(unit, "ms") == 0 && strcmp(metric + n - 3, "_ns") == 0)
-		snprintf(buf, len, "%.*s (ms)", (int)(n - 3), metric);
+	/* "launch_to_ready_ns (ms)" would contradict itself: the unit goes in
+	 * brackets only ("fault_4k_ns_p50" shows as "fault_4k_p50 (us)") */
+	if (ns && time && (ns[3] == '\0' || ns[3] == '_'))
+		snprintf(buf, len, "%.*s%s (%s)", (int)(ns - metric), metric, ns + 3, unit);
 	else
 		snprintf(buf, len, "%s (%s)", metric ? metric : "-", unit ? unit : "");
 }
@@ -219,11 +233,24 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 		long r = add_row(t);
 		if (r < 0 || cell(t, r, 0, "%s", ws[w]))
 			goto fail;
+		/* one unit for the row, the one that suits its first median */
+		double typical = NAN, div = 1;
+		const char *in_unit = NULL;
+		for (size_t s = 0; s < rep->nseries && !isfinite(typical); s++) {
+			json_t *a = json_object_get(
+			        json_object_get(vmb_report_case(rep, s, ws[w]), "aggregates"),
+			        metric);
+			if (json_is_number(json_object_get(a, "median"))) {
+				typical = json_number_value(json_object_get(a, "median"));
+				in_unit = vmb_rep_str(a, "unit");
+			}
+		}
+		div = vmb_rep_time_divisor(typical, in_unit, &unit);
 		for (size_t s = 0, col = 2 + rep->nseries; s < rep->nseries; s++) {
 			json_t *c = vmb_report_case(rep, s, ws[w]);
 			json_t *a = json_object_get(json_object_get(c, "aggregates"), metric);
 			json_t *ci = json_object_get(a, "ci95_median");
-			const char *st = vmb_rep_str(c, "status"), *in = vmb_rep_str(a, "unit");
+			const char *st = vmb_rep_str(c, "status");
 			const char *b = vmb_rep_str(
 			        json_object_get(rep->runs[rep->series[s].run].root, "config"),
 			        "baseline");
@@ -235,13 +262,9 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 				cell(t, r, 2 + s, "%s", st ? st : "no samples");
 			else
 				cell(t, r, 2 + s, "%.4g [%.4g, %.4g]",
-				     vmb_rep_display(
-				             json_number_value(json_object_get(a, "median")), in,
-				             &unit),
-				     vmb_rep_display(json_number_value(json_array_get(ci, 0)), in,
-				                     &unit),
-				     vmb_rep_display(json_number_value(json_array_get(ci, 1)), in,
-				                     &unit));
+				     json_number_value(json_object_get(a, "median")) / div,
+				     json_number_value(json_array_get(ci, 0)) / div,
+				     json_number_value(json_array_get(ci, 1)) / div);
 			if (is_base)
 				continue;
 			if (c && metric &&
@@ -376,12 +399,92 @@ static int warnings_table(struct vmb_report *rep)
 	return finish(t);
 }
 
+/* Every figure the suite's workloads declare of their own (their
+ * percentiles, IOPS, curves' points aside), beyond the headline: one row a
+ * figure, one column a series, the median and its interval. None: no table. */
+static int figures_table(struct vmb_report *rep, const char *suite)
+{
+	size_t nw;
+	const char **ws = vmb_rep_workloads(rep, suite, &nw);
+	json_t *decls = json_object_get(rep->runs[0].root, "metrics");
+	struct vmb_report_table *t = NULL;
+	char id[128], title[160];
+
+	if (!ws)
+		return -1;
+	for (size_t w = 0; w < nw; w++) {
+		const char *name;
+		json_t *decl;
+		json_object_foreach(decls, name, decl)
+		{
+			const char *owner = vmb_rep_str(decl, "owner"), *unit = "";
+			if (!owner || strcmp(owner, ws[w]) != 0)
+				continue;
+			if (!t) {
+				snprintf(id, sizeof(id), "figures-%s", suite);
+				snprintf(title, sizeof(title),
+				         "Suite %s: the workloads' own figures", suite);
+				t = new_table(rep, id, title, 2 + rep->nseries);
+				if (!t)
+					goto fail;
+				t->note =
+				        strdup("median [95% bootstrap interval] of every figure a "
+				               "workload declares; lower or higher is better as "
+				               "marked");
+				cell(t, -1, 0, "workload");
+				cell(t, -1, 1, "figure");
+				for (size_t s = 0; s < rep->nseries; s++)
+					cell(t, -1, 2 + s, "%s", rep->series[s].name);
+			}
+			double typical = NAN;
+			for (size_t s = 0; s < rep->nseries && !isfinite(typical); s++) {
+				json_t *a = json_object_get(
+				        json_object_get(vmb_report_case(rep, s, ws[w]),
+				                        "aggregates"),
+				        name);
+				if (json_is_number(json_object_get(a, "median")))
+					typical = json_number_value(json_object_get(a, "median"));
+			}
+			if (!isfinite(typical))
+				continue;
+			double div =
+			        vmb_rep_time_divisor(typical, vmb_rep_str(decl, "unit"), &unit);
+			long r = add_row(t);
+			char fig[200], shown[160];
+			vmb_rep_figure(name, unit, shown, sizeof(shown));
+			snprintf(fig, sizeof(fig), "%s, %s is better", shown,
+			         vmb_rep_str(decl, "better") ? vmb_rep_str(decl, "better") : "?");
+			if (r < 0 || cell(t, r, 0, "%s", ws[w]) || cell(t, r, 1, "%s", fig))
+				goto fail;
+			for (size_t s = 0; s < rep->nseries; s++) {
+				json_t *a = json_object_get(
+				        json_object_get(vmb_report_case(rep, s, ws[w]),
+				                        "aggregates"),
+				        name);
+				json_t *ci = json_object_get(a, "ci95_median");
+				if (!json_is_number(json_object_get(a, "median")))
+					cell(t, r, 2 + s, "-");
+				else
+					cell(t, r, 2 + s, "%.4g [%.4g, %.4g]",
+					     json_number_value(json_object_get(a, "median")) / div,
+					     json_number_value(json_array_get(ci, 0)) / div,
+					     json_number_value(json_array_get(ci, 1)) / div);
+			}
+		}
+	}
+	free(ws);
+	return t ? finish(t) : 0;
+fail:
+	free(ws);
+	return -1;
+}
+
 int vmb_rep_tables(struct vmb_report *rep)
 {
 	if (host_table(rep) < 0)
 		return -1;
 	for (size_t i = 0; i < rep->nsuites; i++)
-		if (suite_table(rep, rep->suites[i]) < 0)
+		if (suite_table(rep, rep->suites[i]) < 0 || figures_table(rep, rep->suites[i]) < 0)
 			return -1;
 	if (phases_table(rep) < 0 || missing_table(rep) < 0 || warnings_table(rep) < 0)
 		return -1;

@@ -107,12 +107,14 @@ static void add_summary(json_t *aggs, const char *name, const char *unit, const 
 	json_object_set_new(aggs, name, o);
 }
 
-void vmb_sample_figures(json_t *sample, const struct vmb_metric_list *metrics)
+void vmb_sample_figures(json_t *sample, const struct vmb_metric_list *metrics, const char *workload)
 {
 	json_t *fig = json_object();
 
 	for (unsigned m = 0; m < metrics->n; m++) {
-		double x = metrics->m[m]->get(sample);
+		if (!vmb_metric_applies(metrics, m, workload))
+			continue;
+		double x = vmb_metric_value(metrics->m[m], sample);
 		if (isfinite(x))
 			json_object_set_new(fig, metrics->m[m]->name, json_real(x));
 	}
@@ -144,11 +146,14 @@ void vmb_case_aggregate(json_t *c, const struct vmb_metric_list *metrics, uint64
 		json_decref(aggs);
 		return;
 	}
+	const char *workload = json_string_value(json_object_get(c, "workload"));
 	for (unsigned m = 0; m < metrics->n; m++) {
 		size_t n = 0;
+		if (!vmb_metric_applies(metrics, m, workload))
+			continue;
 		json_array_foreach(samples, i, s)
 		{
-			double x = counts(s) ? metrics->m[m]->get(s) : NAN;
+			double x = counts(s) ? vmb_metric_value(metrics->m[m], s) : NAN;
 			if (isfinite(x))
 				v[n++] = x;
 		}

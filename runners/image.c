@@ -1,5 +1,6 @@
-/* image.c: the agent's root file system (agent, library closure, the loader's configuration
- * and cache, /etc files, mount points), cached by a key over its inputs. */
+/* image.c: the agent's root file system (agent and vmbench-true beside it, library closure,
+ * the loader's configuration and cache, /etc files, mount points), cached by a key over its
+ * inputs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,8 +19,9 @@
 #include "vmbench/util.h"
 
 /* Bumped whenever what build() puts in an image changes, so that no image
- * of an older layout is taken from the cache. 2: etc/ld.so.conf and cache. */
-#define IMAGE_LAYOUT "vmbench-image-2"
+ * of an older layout is taken from the cache. 2: etc/ld.so.conf and cache.
+ * 3: vmbench-true beside the agent. */
+#define IMAGE_LAYOUT "vmbench-image-3"
 
 const char *const vmb_image_dirs[] = {"proc", "dev", "tmp", "data", "sys", "etc", NULL};
 
@@ -175,8 +177,26 @@ static int run_ldconfig(const char *dir, struct vmb_error *err)
 	return 0;
 }
 
-static int build(const char *dir, const char *agent, char **libs, const char *conf,
-                 struct vmb_error *err)
+/* Where vmbench-true lies on the host: beside the agent's real file (as the
+ * agent itself looks for it beside /proc/self/exe). 0, or -1 when there is
+ * no executable one there: the image is then made without it, and the exec
+ * workload says what it misses. */
+static int true_path(const char *agent, char *out, size_t len)
+{
+	char real[PATH_MAX];
+
+	if (!realpath(agent, real))
+		return -1;
+	char *slash = strrchr(real, '/');
+	if (!slash)
+		return -1;
+	*slash = '\0';
+	snprintf(out, len, "%s/%s", real, VMB_TRUE_NAME);
+	return access(out, X_OK) == 0 ? 0 : -1;
+}
+
+static int build(const char *dir, const char *agent, const char *truth, char **libs,
+                 const char *conf, struct vmb_error *err)
 {
 	char path[PATH_MAX];
 
@@ -189,6 +209,8 @@ static int build(const char *dir, const char *agent, char **libs, const char *co
 	}
 	chmod(dir, 0755);
 	if (place(dir, agent, VMB_IMAGE_AGENT, 0755, err) < 0)
+		return -1;
+	if (truth && place(dir, truth, VMB_IMAGE_TRUE, 0755, err) < 0)
 		return -1;
 	for (char **l = libs; *l; l++)
 		if (place(dir, *l, *l, 0755, err) < 0)
@@ -237,7 +259,7 @@ int vmb_image_ensure(const char *agent, char *out, size_t len, struct vmb_error 
 
 static int image_build_or_find(const char *agent, char *out, size_t len, struct vmb_error *err)
 {
-	char root[PATH_MAX - 128], tmp[PATH_MAX];
+	char root[PATH_MAX - 128], tmp[PATH_MAX], truth[PATH_MAX];
 	uint64_t key = vmb_fnv(VMB_FNV_BASIS, IMAGE_LAYOUT, sizeof(IMAGE_LAYOUT));
 	char **libs = vmb_elf_closure(agent, err);
 
@@ -256,6 +278,11 @@ static int image_build_or_find(const char *agent, char *out, size_t len, struct 
 	 * derived input, and keying it too says so */
 	key = vmb_fnv(key, conf, strlen(conf));
 	int rc = vmb_hash_file(&key, agent, err);
+	/* vmbench-true's bytes, or that there is none */
+	bool has_true = true_path(agent, truth, sizeof(truth)) == 0;
+	key = vmb_fnv(key, &has_true, sizeof(has_true));
+	if (rc == 0 && has_true)
+		rc = vmb_hash_file(&key, truth, err);
 	for (char **l = libs; rc == 0 && *l; l++)
 		rc = vmb_hash_identity(&key, *l, err);
 	vmb_cache_root(root, sizeof(root));
@@ -265,7 +292,7 @@ static int image_build_or_find(const char *agent, char *out, size_t len, struct 
 		vmb_rm_tree(tmp, NULL);
 		rc = vmb_mkdir_parents(tmp, err);
 		if (rc == 0)
-			rc = build(tmp, agent, libs, conf, err);
+			rc = build(tmp, agent, has_true ? truth : NULL, libs, conf, err);
 		if (rc == 0 && rename(tmp, out) < 0 && errno != ENOTEMPTY && errno != EEXIST)
 			rc = vmb_error_sys(err, errno, "rename %s to %s", tmp, out);
 		vmb_rm_tree(tmp, NULL); /* left only when another process won the race */

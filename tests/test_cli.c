@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vmbench/cli.h"
+#include "vmbench/util.h"
 
 /* Parses a NULL-terminated list of arguments after "run". */
 static int parse(struct vmb_run_opts *o, struct vmb_error *err, const char **args)
@@ -88,7 +89,10 @@ Test(cli, bad_input_is_named)
 	bad("stray", (const char *[]){"stray", NULL});
 	bad("--out", (const char *[]){"--out", "", NULL});
 	bad("--reps", (const char *[]){"--reps", NULL});
-	bad("iterations", (const char *[]){"--param", "iterations=0", NULL});
+	bad("cpu-int.iterations", (const char *[]){"--param", "cpu-int.iterations=0", NULL});
+	bad("nosuch", (const char *[]){"--param", "nosuch.iterations=3", NULL});
+	bad("cpu-int has no parameter 'rounds'",
+	    (const char *[]){"--param", "cpu-int.rounds=3", NULL});
 	bad("colour", (const char *[]){"--param", "colour=3", NULL});
 	bad("--memory", (const char *[]){"--memory", "lots", NULL});
 	bad("--cpus", (const char *[]){"--cpus", "0", NULL});
@@ -101,12 +105,15 @@ Test(cli, plan_expands_suites_by_runners)
 	struct vmb_error err;
 	struct vmb_case *cases;
 
-	int own = 0;
+	int own = 0, cpu = 0;
 	for (unsigned i = 0; i < vmb_runner_count; i++)
 		own += !vmb_runners[i]->reference_for;
+	for (unsigned i = 0; i < vmb_workload_count; i++)
+		cpu += strcmp(vmb_workloads[i]->suite, "cpu") == 0;
 	cr_assert_eq(PARSE(&o, &err, "--suite", "cpu"), 0);
 	int n = vmb_plan(&o, &cases, &err);
-	cr_assert_eq(n, 2 * own, "%d cases", n);
+	cr_assert_geq(cpu, 2);
+	cr_assert_eq(n, cpu * own, "%d cases", n);
 	for (int i = 0; i < n; i++) {
 		cr_assert_str_eq(cases[i].workload->suite, "cpu");
 		if (strcmp(cases[i].runner->name, "native") == 0)
@@ -140,11 +147,95 @@ Test(cli, params_scale_and_override)
 	int order = vmb_workload_param_index(w, "order");
 	int rounds = vmb_workload_param_index(w, "rounds");
 
-	cr_assert_eq(PARSE(&o, &err, "--scale", "0.5", "--param", "order=64"), 0, "%s", err.msg);
+	cr_assert_eq(PARSE(&o, &err, "--scale", "0.5", "--param", "cpu-float.order=64"), 0, "%s",
+	             err.msg);
 	cr_assert_eq(vmb_param_value(&o, w, (unsigned)order), 64);
 	cr_assert_eq(vmb_param_value(&o, w, (unsigned)rounds), (w->params[rounds].def + 1) / 2);
 	cr_assert_eq(PARSE(&o, &err, "--scale", "0.0001"), 0);
 	cr_assert_eq(vmb_param_value(&o, w, (unsigned)rounds), w->params[rounds].min);
+}
+
+Test(cli, params_are_named_per_workload)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	const struct vmb_workload *stream = vmb_workload_find("mem-stream");
+	const struct vmb_workload *fault = vmb_workload_find("fault");
+	int sm = vmb_workload_param_index(stream, "mib"),
+	    fm = vmb_workload_param_index(fault, "mib");
+
+	cr_assert(sm >= 0 && fm >= 0, "both workloads have a parameter called mib");
+	cr_assert_eq(PARSE(&o, &err, "--param", "mem-stream.mib=8"), 0, "%s", err.msg);
+	cr_assert_eq(vmb_param_value(&o, stream, (unsigned)sm), 8);
+	cr_assert_eq(vmb_param_value(&o, fault, (unsigned)fm), fault->params[fm].def,
+	             "another workload's parameter of the same name is left alone");
+	/* a bare key that two workloads have is refused, naming both */
+	cr_assert_eq(PARSE(&o, &err, "--param", "mib=8"), -1);
+	cr_assert_eq(err.kind, VMB_ERR_USAGE);
+	cr_assert(strstr(err.msg, "mem-stream") && strstr(err.msg, "fault"), "%s", err.msg);
+}
+
+Test(cli, size_parameters_take_suffixes)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	const struct vmb_workload *w = NULL;
+	int idx = -1;
+
+	/* the first size parameter of any workload */
+	for (unsigned i = 0; i < vmb_workload_count && idx < 0; i++)
+		for (unsigned p = 0; p < vmb_workload_nparams(vmb_workloads[i]); p++)
+			if (vmb_workloads[i]->params[p].bytes &&
+			    vmb_workloads[i]->params[p].max >= (1u << 20)) {
+				w = vmb_workloads[i];
+				idx = (int)p;
+				break;
+			}
+	cr_assert_not_null(w, "no workload has a size parameter");
+	char arg[128];
+	snprintf(arg, sizeof(arg), "%s.%s=1M", w->name, w->params[idx].name);
+	cr_assert_eq(PARSE(&o, &err, "--param", arg), 0, "%s", err.msg);
+	cr_assert_eq(vmb_param_value(&o, w, (unsigned)idx), 1u << 20);
+	snprintf(arg, sizeof(arg), "%s.%s=1Q", w->name, w->params[idx].name);
+	cr_assert_eq(PARSE(&o, &err, "--param", arg), -1);
+	cr_assert(strstr(err.msg, w->params[idx].name), "%s", err.msg);
+}
+
+Test(cli, quick_takes_quick_values_and_three_reps)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	const struct vmb_workload *w = vmb_workload_find("cpu-int");
+	int it = vmb_workload_param_index(w, "iterations");
+
+	cr_assert_neq(w->params[it].quick, 0);
+	cr_assert_eq(PARSE(&o, &err, "--quick"), 0, "%s", err.msg);
+	cr_assert_eq(vmb_param_value(&o, w, (unsigned)it), w->params[it].quick);
+	cr_assert_eq(o.reps, 3);
+	cr_assert_eq(PARSE(&o, &err, "--quick", "--reps", "7", "--scale", "2"), 0, "%s", err.msg);
+	cr_assert_eq(o.reps, 7, "--reps wins over --quick's default");
+	cr_assert_eq(vmb_param_value(&o, w, (unsigned)it), 2 * w->params[it].quick);
+}
+
+Test(cli, a_working_set_beyond_the_memory_limit_is_refused_before_the_run)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+
+	cr_assert_eq(PARSE(&o, &err, "--workload", "mem-stream", "--param", "mem-stream.mib=256",
+	                   "--memory", "256M"),
+	             0, "%s", err.msg);
+	cr_assert_eq(vmb_plan(&o, &cases, &err), -1);
+	cr_assert_eq(err.kind, VMB_ERR_USAGE);
+	cr_assert(strstr(err.msg, "mem-stream") && strstr(err.msg, "256 MiB"), "%s", err.msg);
+	/* and fits when the limit allows it */
+	cr_assert_eq(PARSE(&o, &err, "--workload", "mem-stream", "--param", "mem-stream.mib=64",
+	                   "--memory", "256M"),
+	             0, "%s", err.msg);
+	int n = vmb_plan(&o, &cases, &err);
+	cr_assert_gt(n, 0, "%s", err.msg);
+	free(cases);
 }
 
 Test(cli, reference_runner_only_in_startup_unless_named)
@@ -166,7 +257,10 @@ Test(cli, reference_runner_only_in_startup_unless_named)
 	free(cases);
 	cr_assert_eq(PARSE(&o, &err, "--suite", "cpu", "--runner", "unshare"), 0);
 	n = vmb_plan(&o, &cases, &err);
-	cr_assert_eq(n, 2);
+	int cpu = 0;
+	for (unsigned i = 0; i < vmb_workload_count; i++)
+		cpu += strcmp(vmb_workloads[i]->suite, "cpu") == 0;
+	cr_assert_eq(n, cpu, "named, the reference runner runs every chosen workload");
 	free(cases);
 }
 
@@ -193,7 +287,7 @@ Test(cli, vm_skips_io_with_a_reason)
 	struct vmb_error err;
 	struct vmb_case *cases;
 
-	cr_assert_eq(PARSE(&o, &err, "--suite", "io", "--runner", "vm,native"), 0);
+	cr_assert_eq(PARSE(&o, &err, "--workload", "io-seq", "--runner", "vm,native"), 0);
 	int n = vmb_plan(&o, &cases, &err);
 	cr_assert_eq(n, 2);
 	/* the workload's need decides, on every host, before availability */

@@ -38,7 +38,8 @@ Test(container, every_workload_with_phases_and_cgroup_counters, .timeout = 240)
 	json_t *root;
 	int rc = th_run_vmbench((char *[]){"--suite", "all", "--runner", "native,container",
 	                                   "--reps", "2", "--warmup", "0", "--scale", "0.05",
-	                                   "--param", "mib=8", "--param", "file_mib=4", NULL},
+	                                   "--quick", "--param", "mem-stream.mib=8", "--param",
+	                                   "io-seq.file_mib=4", NULL},
 	                        &root, &dir, &log);
 	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
 	const char *mode = vmb_cgroup_mode();
@@ -95,8 +96,8 @@ Test(container, isolation_is_real, .timeout = 60)
 	char *dir, *log;
 	json_t *root;
 	int rc = th_run_vmbench((char *[]){"--workload", "inspect", "--runner", "container",
-	                                   "--param", "write_root=1", "--reps", "1", "--warmup",
-	                                   "0", NULL},
+	                                   "--param", "inspect.write_root=1", "--reps", "1",
+	                                   "--warmup", "0", NULL},
 	                        &root, &dir, &log);
 	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
 	json_t *s = json_array_get(
@@ -141,9 +142,10 @@ Test(container, faults_are_recorded_and_nothing_is_left, .timeout = 120)
 		char *args[8];
 		const char *reason;
 	} faults[] = {
-	        {{"--param", "mode=0", NULL}, "signal 11"},
-	        {{"--param", "mode=1", "--timeout", "1", NULL}, "timed out"},
-	        {{"--param", "mode=3", "--param", "mib=64", "--memory", "16M", NULL}, "OOM-killed"},
+	        {{"--param", "fault.mode=0", NULL}, "signal 11"},
+	        {{"--param", "fault.mode=1", "--timeout", "1", NULL}, "timed out"},
+	        {{"--param", "fault.mode=3", "--param", "fault.mib=64", "--memory", "16M", NULL},
+	         "OOM-killed"},
 	};
 	char *before = th_leftovers();
 
@@ -181,8 +183,8 @@ Test(container, the_agent_cannot_forge_its_init, .timeout = 60)
 	char *dir, *log;
 	json_t *root;
 	int rc = th_run_vmbench((char *[]){"--suite", "selftest", "--runner", "native,container",
-	                                   "--param", "mode=6", "--reps", "2", "--warmup", "0",
-	                                   NULL},
+	                                   "--param", "fault.mode=6", "--reps", "2", "--warmup",
+	                                   "0", NULL},
 	                        &root, &dir, &log);
 	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
 	json_t *c = th_case(root, "fault", "container"), *s;
@@ -300,7 +302,7 @@ static pid_t start_hanging_container(char *out)
 	                "--runner",
 	                "container",
 	                "--param",
-	                "mode=1",
+	                "fault.mode=1",
 	                "--out",
 	                out,
 	                NULL};

@@ -86,8 +86,9 @@ Test(e2e, native_run_writes_complete_results)
 	                "1",
 	                "--scale",
 	                "0.02",
+	                "--quick",
 	                "--param",
-	                "mib=8",
+	                "mem-stream.mib=8",
 	                "--out",
 	                out,
 	                NULL};
@@ -113,7 +114,7 @@ Test(e2e, native_run_writes_complete_results)
 	        json_array_size(json_object_get(
 	                json_object_get(json_object_get(root, "config"), "placement"), "cores")),
 	        0);
-	cr_assert_eq(json_array_size(json_object_get(root, "command_line")), 16);
+	cr_assert_eq(json_array_size(json_object_get(root, "command_line")), 17);
 	/* as typed: parsing splits lists in place, the record must not show it */
 	cr_assert_str_eq(
 	        json_string_value(json_array_get(json_object_get(root, "command_line"), 3)),
@@ -178,6 +179,18 @@ static void expect_usage(const char *needle, char **argv)
 	free(log);
 }
 
+/* The same, and the message is one line. */
+static void expect_one_line(const char *needle, char **argv)
+{
+	char *log;
+	int rc = th_run(argv, &log);
+
+	cr_assert_eq(rc, 2, "exit %d for bad input '%s':\n%s", rc, needle, log);
+	cr_assert(strstr(log, needle), "message does not name '%s':\n%s", needle, log);
+	cr_assert(strchr(log, '\n') == log + strlen(log) - 1, "more than one line:\n%s", log);
+	free(log);
+}
+
 /* A runner that cannot work is skipped with its probe's reason, on any host:
  * the VM runner is pointed at a KVM device that does not exist. */
 Test(e2e, a_runner_that_cannot_run_is_skipped_with_its_reason)
@@ -217,7 +230,7 @@ Test(e2e, a_checksum_that_differs_fails_the_sample)
 	json_t *root;
 
 	int rc = th_run_vmbench((char *[]){"--suite", "selftest", "--runner", "native", "--param",
-	                                   "mode=4", "--reps", "3", "--warmup", "0", NULL},
+	                                   "fault.mode=4", "--reps", "3", "--warmup", "0", NULL},
 	                        &root, &dir, &log);
 	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
 	json_t *c = th_case(root, "fault", "native"), *smp = json_object_get(c, "samples");
@@ -240,7 +253,7 @@ Test(e2e, a_forged_record_is_refused)
 	json_t *root;
 
 	int rc = th_run_vmbench((char *[]){"--suite", "selftest", "--runner", "native", "--param",
-	                                   "mode=5", "--reps", "1", "--warmup", "0", NULL},
+	                                   "fault.mode=5", "--reps", "1", "--warmup", "0", NULL},
 	                        &root, &dir, &log);
 	cr_assert_eq(rc, 1, "exit %d\n%s", rc, log);
 	json_t *smp =
@@ -316,6 +329,19 @@ Test(e2e, bad_input_exits_2_and_names_it)
 	             (char *[]){(char *)vb, "run", "--runner", "vm", "--memory", "16M", NULL});
 	expect_usage("/proc/vmbench-cannot", (char *[]){(char *)vb, "run", "--suite", "startup",
 	                                                "--out", "/proc/vmbench-cannot/x", NULL});
+	/* a workload's parameters, together and against the limits, before
+	 * anything starts: one line that names the limit */
+	expect_one_line("memory limit is 512 MiB",
+	                (char *[]){(char *)vb, "run", "--workload", "mem-latency", "--runner",
+	                           "native", "--param", "mem-latency.to=1G", "--memory", "512M",
+	                           NULL});
+	expect_one_line("no points",
+	                (char *[]){(char *)vb, "run", "--workload", "mem-latency", "--param",
+	                           "mem-latency.from=1M", "--param", "mem-latency.to=64K", NULL});
+	expect_one_line("alignment", (char *[]){(char *)vb, "run", "--workload", "disk-rand",
+	                                        "--param", "disk-rand.block=1000", NULL});
+	expect_one_line("disk-rand.depth", (char *[]){(char *)vb, "run", "--workload", "disk-rand",
+	                                              "--param", "disk-rand.depth=0", NULL});
 
 	/* an existing results directory is never touched */
 	snprintf(out, sizeof(out), "%s/existing", tmp);
@@ -364,7 +390,9 @@ Test(e2e, faults_are_recorded_and_the_run_goes_on)
 	const struct {
 		const char *mode;
 		const char *reason;
-	} faults[] = {{"mode=0", "signal 11"}, {"mode=1", "timed out"}, {"mode=2", "on purpose"}};
+	} faults[] = {{"fault.mode=0", "signal 11"},
+	              {"fault.mode=1", "timed out"},
+	              {"fault.mode=2", "on purpose"}};
 	char *before = th_leftovers();
 
 	for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
@@ -580,4 +608,64 @@ Test(e2e, sigint_keeps_results_and_leaves_nothing)
 	char *after = th_leftovers();
 	cr_assert_str_eq(before, after, "left behind after SIGINT");
 	vmb_rm_tree(tmp, &err);
+}
+
+/* The agent's result record for one run of it with these arguments. */
+static json_t *agent_result(char **args)
+{
+	char *argv[32] = {getenv("VMBENCH_AGENT")}, *out;
+	int n = 1;
+
+	cr_assert_not_null(argv[0], "VMBENCH_AGENT is not set");
+	for (; *args && n < 30; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	int rc = th_run(argv, &out);
+	cr_assert_eq(rc, 0, "agent exited %d:\n%s", rc, out);
+	json_t *result = NULL;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+		json_t *r = json_loads(line, 0, NULL);
+		if (r && strcmp(json_string_value(json_object_get(r, "type")), "result") == 0)
+			result = r;
+		else
+			json_decref(r);
+	}
+	cr_assert_not_null(result, "no result record");
+	free(out);
+	return result;
+}
+
+/* Only run is timed: mem-stream's arrays are allocated and touched in its
+ * setup, so its timed part takes (almost) no first-touch fault, though its
+ * setup takes one per page of 3 x 32 MiB. */
+Test(e2e, setup_is_not_timed)
+{
+	json_t *r = agent_result((char *[]){"--workload", "mem-stream", "--param",
+	                                    "mem-stream.mib=32", "--param", "passes=1", NULL});
+
+	cr_assert_lt(th_num(r, "minflt"), 100, "the timed part took %g faults",
+	             th_num(r, "minflt"));
+	cr_assert_gt(th_num(r, "setup_ns"), 0);
+	cr_assert_gt(th_num(r, "maxrss_kib"), 3 * 32 * 1024 * 0.9, "the arrays were touched");
+	json_decref(r);
+}
+
+/* --cores N runs N copies of a parallel workload at once: the operations add
+ * up, the work is the same every time (one checksum), and the record says
+ * how many copies ran. */
+Test(e2e, cores_run_a_copy_per_core)
+{
+	char *one[] = {"--workload", "cpu-float", "--param", "cpu-float.rounds=3", NULL};
+	char *two[] = {"--workload", "cpu-float", "--param", "cpu-float.rounds=3",
+	               "--cores",    "2",         NULL};
+	json_t *a = agent_result(one), *b = agent_result(two), *c = agent_result(two);
+
+	cr_assert_eq(th_num(a, "threads"), 1);
+	cr_assert_eq(th_num(b, "threads"), 2);
+	cr_assert_eq(th_num(b, "ops"), 2 * th_num(a, "ops"));
+	cr_assert_str_eq(json_string_value(json_object_get(b, "checksum")),
+	                 json_string_value(json_object_get(c, "checksum")));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
 }

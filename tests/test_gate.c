@@ -72,7 +72,7 @@ static double cpu_int_cv(char (*dirs)[400], size_t n)
 Test(gate, same_build_passes_and_a_slowdown_fails, .timeout = 180)
 {
 	char *tmp = th_tmpdir(), p[3][ROUNDS][400], *out;
-	static char *const slow[] = {"--param", "slowdown_pct=10", NULL};
+	static char *const slow[] = {"--param", "cpu-int.slowdown_pct=10", NULL};
 	static const char *const side[] = {"a", "b", "s"};
 
 	/* interleaved rounds, as tools/gate runs them, each side taking every

@@ -268,6 +268,12 @@ Test(image, initramfs_holds_the_image_and_the_loader_cache, .timeout = 60)
 	cr_assert_eq(size, strlen(conf));
 	cr_assert(memcmp(data, conf, size) == 0, "etc/ld.so.conf differs from the image's");
 	cr_assert(cpio_find(cpio, len, VMB_IMAGE_AGENT + 1, &data, &size));
+	/* the exec workload's static program, beside the agent, in both */
+	cr_assert(cpio_find(cpio, len, VMB_IMAGE_TRUE + 1, &data, &size), "no %s in the initramfs",
+	          VMB_IMAGE_TRUE);
+	cr_assert_gt(size, 0);
+	snprintf(rel, sizeof(rel), "%s%s", image, VMB_IMAGE_TRUE);
+	cr_assert_eq(access(rel, X_OK), 0, "no executable %s in the image", VMB_IMAGE_TRUE);
 	for (const char *const *d = vmb_image_dirs; *d; d++)
 		cr_assert(cpio_find(cpio, len, *d, &data, &size), "no /%s", *d);
 	const char *more[] = {"init", "dev/console", "modules", "modules/order", "etc/passwd"};

@@ -163,12 +163,36 @@ Test(registry, every_workload_is_well_formed)
 		cr_assert(w->name && w->suite && w->summary && w->run);
 		cr_assert_eq(vmb_workload_find(w->name), w);
 		cr_assert(vmb_suite_known(w->suite));
+		uint64_t def[VMB_MAX_PARAMS] = {0}, quick[VMB_MAX_PARAMS] = {0};
 		for (unsigned p = 0; p < vmb_workload_nparams(w); p++) {
-			cr_assert_leq(w->params[p].min, w->params[p].def, "%s.%s", w->name,
-			              w->params[p].name);
-			cr_assert_leq(w->params[p].def, w->params[p].max);
-			cr_assert_eq(vmb_workload_param_index(w, w->params[p].name), (int)p);
+			const struct vmb_param *pa = &w->params[p];
+			cr_assert_leq(pa->min, pa->def, "%s.%s", w->name, pa->name);
+			cr_assert_leq(pa->def, pa->max);
+			cr_assert(!pa->quick || (pa->quick >= pa->min && pa->quick <= pa->max),
+			          "%s.%s: quick value out of bounds", w->name, pa->name);
+			cr_assert_eq(vmb_workload_param_index(w, pa->name), (int)p);
+			cr_assert_null(strchr(pa->name, '.'), "%s.%s", w->name, pa->name);
+			def[p] = vmb_param_default(pa, 1, false);
+			quick[p] = vmb_param_default(pa, 1, true);
 		}
+		/* its defaults and quick values pass its own checks */
+		struct vmb_check_env env = {.cores = 1};
+		struct vmb_error err = {0};
+		cr_assert_eq(vmb_workload_check(w, def, &env, &err), 0, "%s: %s", w->name, err.msg);
+		cr_assert_eq(vmb_workload_check(w, quick, &env, &err), 0, "%s: %s", w->name,
+		             err.msg);
+		/* the headline is a figure the registry knows: the core's or its own */
+		const char *head = vmb_workload_headline(w);
+		bool known = false;
+		for (const struct vmb_metric *m = vmb_core_metrics; m->name; m++)
+			known |= strcmp(m->name, head) == 0;
+		for (const struct vmb_metric *m = w->metrics; m && m->name; m++) {
+			known |= strcmp(m->name, head) == 0;
+			cr_assert(m->unit && m->help && (m->get || m->path), "%s: %s", w->name,
+			          m->name);
+			cr_assert_null(strchr(m->name, '.'), "%s: %s", w->name, m->name);
+		}
+		cr_assert(known, "%s: headline %s is declared nowhere", w->name, head);
 		for (unsigned j = i + 1; j < vmb_workload_count; j++)
 			cr_assert_str_neq(w->name, vmb_workloads[j]->name);
 	}
@@ -199,14 +223,25 @@ static uint64_t run_small(const char *name, uint64_t seed, long long *ops)
 	cr_assert_not_null(w);
 	for (unsigned p = 0; p < vmb_workload_nparams(w); p++)
 		ctx.param[p] = w->params[p].min > 8 ? w->params[p].min : 8;
+	ctx.threads = 1;
+	cr_assert(!w->setup || w->setup(&ctx, &err) == 0, "%s: %s", name, err.msg);
 	cr_assert_eq(w->run(&ctx, &err), 0, "%s: %s", name, err.msg);
+	if (w->teardown)
+		w->teardown(&ctx);
+	cr_assert_null(ctx.state, "%s: teardown left its state", name);
 	*ops = ctx.ops;
+	json_decref(ctx.figures);
+	json_decref(ctx.curves);
+	json_decref(ctx.observations);
+	for (unsigned i = 0; i < VMB_MAX_DISTS; i++)
+		vmb_hist_free(ctx.dist[i]);
 	return ctx.checksum;
 }
 
 Test(registry, compute_workloads_count_work_and_depend_on_input)
 {
-	const char *names[] = {"cpu-int", "cpu-float", "mem-stream"};
+	const char *names[] = {"cpu-int",    "cpu-float",   "cpu-linpack",
+	                       "mem-stream", "mem-latency", "mem-gups"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		long long ops1, ops2, ops3;

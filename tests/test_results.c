@@ -7,6 +7,7 @@
 
 #include "vmbench/results.h"
 #include "vmbench/util.h"
+#include "vmbench/workload.h"
 
 static json_t *minimal(void)
 {
@@ -172,4 +173,66 @@ Test(results, aggregate_uses_only_the_listed_metrics)
 		cr_assert_null(json_object_get(a, m->name), "%s aggregated unlisted", m->name);
 	cr_assert_not_null(json_object_get(a, "counter:sde:::vmbench::ops"));
 	json_decref(c);
+}
+
+static double m_w_rate(json_t *s)
+{
+	return vmb_sample_num(s, "agent.ops") * 2;
+}
+
+/* Two workloads' own figures, one declared alike by both, one by one only. */
+static const struct vmb_metric w_metrics[] = {
+        {"doubled_ops", "ops", VMB_HIGHER_IS_BETTER, VMB_AGG_MEDIAN, "a workload's figure",
+         m_w_rate},
+        VMB_FIGURE("own_figure", "ns", VMB_LOWER_IS_BETTER, "a figure the workload sets"),
+        {NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+static const struct vmb_metric v_metrics[] = {
+        {"doubled_ops", "ops", VMB_HIGHER_IS_BETTER, VMB_AGG_MEDIAN, "a workload's figure",
+         m_w_rate},
+        {NULL, NULL, 0, 0, NULL, NULL, NULL},
+};
+
+Test(results, a_workloads_figures_are_its_cases_only)
+{
+	struct vmb_metric_list l = {0};
+	json_t *cw = json_pack("{s:s, s:[o]}", "workload", "w", "samples", sample(1e9, "ok", 0));
+	json_t *cv = json_pack("{s:s, s:[o]}", "workload", "v", "samples", sample(1e9, "ok", 0));
+	json_t *cx = json_pack("{s:s, s:[o]}", "workload", "x", "samples", sample(1e9, "ok", 0));
+	json_t *c;
+	size_t i;
+
+	cr_assert_eq(vmb_metrics_add(&l, vmb_core_metrics, "core"), 0);
+	cr_assert_eq(vmb_metrics_add_workload(&l, w_metrics, "w"), 0);
+	cr_assert_eq(vmb_metrics_add_workload(&l, v_metrics, "v"), 0);
+	json_t *cases[] = {cw, cv, cx};
+	for (i = 0; i < 3; i++) {
+		c = cases[i];
+		json_object_set_new(
+		        json_object_get(json_array_get(json_object_get(c, "samples"), 0), "agent"),
+		        "figures", json_pack("{s:f}", "own_figure", 42.0));
+		vmb_sample_figures(json_array_get(json_object_get(c, "samples"), 0), &l,
+		                   json_string_value(json_object_get(c, "workload")));
+		vmb_case_aggregate(c, &l, 1);
+	}
+	json_t *aw = json_object_get(cw, "aggregates"), *av = json_object_get(cv, "aggregates");
+	json_t *ax = json_object_get(cx, "aggregates");
+	cr_assert_not_null(json_object_get(aw, "doubled_ops"));
+	cr_assert_not_null(json_object_get(aw, "own_figure"));
+	cr_assert_not_null(json_object_get(av, "doubled_ops"), "declared alike by v too");
+	cr_assert_null(json_object_get(av, "own_figure"), "w's figure leaked into v's case");
+	cr_assert_null(json_object_get(ax, "doubled_ops"), "a figure leaked into x's case");
+	cr_assert_not_null(json_object_get(ax, "workload_wall_ns"), "core figures apply to all");
+	cr_assert_null(json_object_get(
+	        json_object_get(json_array_get(json_object_get(cx, "samples"), 0), "figures"),
+	        "doubled_ops"));
+	/* a core figure cannot be taken over by a workload */
+	static const struct vmb_metric clash[] = {
+	        {"workload_wall_ns", "ns", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN, "clash", m_w_rate},
+	        {NULL, NULL, 0, 0, NULL, NULL, NULL},
+	};
+	cr_assert_eq(vmb_metrics_add_workload(&l, clash, "y"), -1);
+	json_decref(cw);
+	json_decref(cv);
+	json_decref(cx);
 }

@@ -8,9 +8,12 @@
 #include "vmbench/counters.h"
 #include "vmbench/util.h"
 
-/* Hardware presets tried, in order; a host without a PMU gets none of them. */
+/* Hardware presets tried, in order: cycles, instructions, branch mispredictions,
+ * L1 data misses, last-level (L3) misses, data TLB misses. A host without a PMU
+ * gets none of them; one with too few counters for all of them gets the first
+ * that fit, and the rest say why. */
 static const char *const hw_presets[] = {"PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_BR_MSP",
-                                         "PAPI_L1_DCM"};
+                                         "PAPI_L1_DCM",  "PAPI_L3_TCM",  "PAPI_TLB_DM"};
 static const char *const sde_events[] = {"sde:::vmbench::ops", "sde:::vmbench::bytes"};
 
 #define MAX_EVENTS 8

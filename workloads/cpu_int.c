@@ -55,7 +55,8 @@ static int cpu_int_run(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 }
 
 static const struct vmb_param cpu_int_params[] = {
-        [P_ITERATIONS] = {"iterations", 30000000, 1, 1ULL << 40, true, "keys hashed"},
+        [P_ITERATIONS] = {"iterations", 30000000, 1, 1ULL << 40, true, "keys hashed",
+                          .quick = 10000000},
         /* a known slowdown, for testing a regression gate against the real thing */
         [P_SLOWDOWN] = {"slowdown_pct", 0, 0, 1000, false,
                         "test-only: hash this many percent more keys per op, outside the "
@@ -68,5 +69,6 @@ const struct vmb_workload vmb_workload_cpu_int = {
         .summary = "integer hashing of a generated key stream (multiply, shift, divide)",
         .params = cpu_int_params,
         .nparams = VMB_ARRAY_SIZE(cpu_int_params),
+        .parallel = true,
         .run = cpu_int_run,
 };

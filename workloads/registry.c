@@ -1,4 +1,5 @@
 /* registry.c: the workload table built from workloads.def, and the suites it implies. */
+#include <math.h>
 #include <string.h>
 
 #include "vmbench/workload.h"
@@ -87,4 +88,37 @@ bool vmb_suite_known(const char *suite)
 		if (strcmp(*s, suite) == 0)
 			return true;
 	return false;
+}
+
+uint64_t vmb_param_default(const struct vmb_param *p, double scale, bool quick)
+{
+	double base = (double)(quick && p->quick ? p->quick : p->def);
+	double v = p->scaled ? round(base * scale) : base;
+
+	return v < (double)p->min ? p->min : v > (double)p->max ? p->max : (uint64_t)v;
+}
+
+/* What an agent with small buffers needs, whatever the workload. */
+#define BASE_MEMORY (16ull << 20)
+
+uint64_t vmb_workload_memory_need(const struct vmb_workload *w, const uint64_t *param,
+                                  unsigned cores)
+{
+	uint64_t copies = w->parallel && cores > 1 ? cores : 1;
+
+	return BASE_MEMORY + (w->memory_need ? copies * w->memory_need(param) : 0);
+}
+
+int vmb_workload_check(const struct vmb_workload *w, const uint64_t *param,
+                       const struct vmb_check_env *env, struct vmb_error *err)
+{
+	uint64_t need = vmb_workload_memory_need(w, param, env->cores);
+
+	if (env->memory && need > env->memory)
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "%s needs %llu MiB with these parameters; the instance's "
+		                     "memory limit is %llu MiB",
+		                     w->name, (unsigned long long)(need >> 20),
+		                     (unsigned long long)(env->memory >> 20));
+	return w->check ? w->check(param, env, err) : 0;
 }

@@ -36,10 +36,12 @@ struct vmb_run_opts {
 	const char *out;   /* the run's results directory; NULL = results/<run-id> */
 	uint64_t seed;
 	double scale;                         /* multiplies every scaled workload parameter */
+	bool quick;                           /* --quick: every parameter's quick value */
 	double timeout_s;                     /* per instance */
 	unsigned cores;                       /* cores to place every instance on */
-	const char *param_keys[VMB_MAX_LIST]; /* --param KEY=VALUE overrides */
-	uint64_t param_vals[VMB_MAX_LIST];
+	const char *param_keys[VMB_MAX_LIST]; /* --param W.KEY=VALUE overrides: the key, */
+	const struct vmb_workload *param_wl[VMB_MAX_LIST]; /* its workload, */
+	uint64_t param_vals[VMB_MAX_LIST];                 /* the value */
 	unsigned nparams;
 	double cpus;          /* --cpus: each runner's reading of it (runner usage); 0 = none */
 	uint64_t memory;      /* --memory in bytes, likewise; 0 = none */
@@ -65,14 +67,13 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 void vmb_cli_usage(FILE *f);
 void vmb_cli_run_usage(FILE *f);
 
-/* Parses a size such as 512M, 2G, 65536 or 64K (binary units) into bytes
- * within [min, max]; 0 or -1 with a usage error naming `what`. */
-int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out,
-                   struct vmb_error *err);
-
 /* The value of parameter i of w for this run: a --param override, else the
  * default, times --scale when the parameter is scaled, clamped to its bounds. */
 uint64_t vmb_param_value(const struct vmb_run_opts *o, const struct vmb_workload *w, unsigned i);
+
+/* Where a run's scratch directory, and so its I/O volume, is made: workloads
+ * check their parameters against this file system before the run starts. */
+#define VMB_VOLUME_PARENT "/tmp"
 
 /* One measured or skipped case: a workload on a runner. */
 struct vmb_case {

@@ -30,24 +30,45 @@ struct vmb_metric {
 	/* The figure in one sample (the sample's JSON object), or NAN when the
 	 * sample does not have it. */
 	double (*get)(json_t *sample);
+	/* Else, the figure's dotted path in the sample ("agent.figures.x"). */
+	const char *path;
 };
+
+/* The figure m in one sample, or NAN. */
+double vmb_metric_value(const struct vmb_metric *m, json_t *sample);
 
 /* The figures of every case, whatever its runner (report/metrics.c). */
 extern const struct vmb_metric vmb_core_metrics[];
 
-#define VMB_MAX_METRICS 64
+#define VMB_MAX_METRICS 256
 
-/* The metrics of one run: the core's, then each runner's, in order. */
+/* The metrics of one run: the core's, then each runner's, then each chosen
+ * workload's, in order. A workload's own figures apply to its cases only. */
 struct vmb_metric_list {
 	const struct vmb_metric *m[VMB_MAX_METRICS];
-	const char *owner[VMB_MAX_METRICS]; /* "core" or the runner's name */
+	const char *owner[VMB_MAX_METRICS]; /* "core", the runner's or the workload's name */
+	bool of_workload[VMB_MAX_METRICS];  /* declared by workloads: only theirs have it */
 	unsigned n;
+	/* which workload declared which of them (a name two workloads declare
+	 * alike is listed once above, and twice here) */
+	struct {
+		const char *workload, *metric;
+	} decl[VMB_MAX_METRICS];
+	unsigned ndecl;
 };
 
 /* Appends a NULL-name-terminated table (may be NULL); a name already listed
  * is not added twice. Returns -1 when the list is full or a name is declared
  * twice with another unit, direction or aggregate, else 0. */
 int vmb_metrics_add(struct vmb_metric_list *l, const struct vmb_metric *table, const char *owner);
+
+/* Appends workload w's own table: its figures apply to w's cases only.
+ * -1 as vmb_metrics_add. */
+int vmb_metrics_add_workload(struct vmb_metric_list *l, const struct vmb_metric *table,
+                             const char *w);
+
+/* Whether metric i of the list is a figure of workload w's cases. */
+bool vmb_metric_applies(const struct vmb_metric_list *l, unsigned i, const char *w);
 
 /* The declarations as results.json's "metrics": {name: {unit, better,
  * aggregate, help, owner}} (new reference). */

@@ -134,6 +134,10 @@ void vmb_rep_tables_free(struct vmb_report *rep);
 /* A figure for people: ns become ms; *unit is set to the unit shown. */
 double vmb_rep_display(double v, const char *unit_in, const char **unit);
 
+/* What a row of figures in unit_in is divided by to be shown: for "ns", the
+ * unit (ns, us or ms) that suits `typical`; else 1 and unit_in. */
+double vmb_rep_time_divisor(double typical, const char *unit_in, const char **unit);
+
 /* The workloads of a suite across every run, in first-seen order: a
  * malloc'd array of borrowed names (free it), how many in *n; NULL when out
  * of memory. */

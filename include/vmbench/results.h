@@ -32,7 +32,8 @@ void vmb_case_aggregate(json_t *c, const struct vmb_metric_list *metrics, uint64
 
 /* Adds sample["figures"]: {metric: value} for every metric of the list that
  * the sample has, so that readers need no code to find a figure in it. */
-void vmb_sample_figures(json_t *sample, const struct vmb_metric_list *metrics);
+void vmb_sample_figures(json_t *sample, const struct vmb_metric_list *metrics,
+                        const char *workload);
 
 /* The values of `metric` in case c's counted samples (not warm-ups, status
  * "ok"), from their "figures", in order; returns how many (at most cap). */

@@ -27,6 +27,7 @@ struct vmb_launch {
 	const char *log_path;            /* where the agent's stderr (or a guest's console) goes */
 	struct vmb_cgroup_limits limits; /* --cpus, --memory and placement */
 	const char *volume_dir;          /* host directory the agent's I/O goes to; NULL = none */
+	uint64_t memory_need;            /* bytes the workload needs in the instance */
 	void *config;                    /* the runner's configuration (its configure hook) */
 };
 

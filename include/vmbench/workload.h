@@ -7,10 +7,12 @@
 #include <stdint.h>
 
 #include "vmbench/error.h"
+#include "vmbench/metric.h"
 
-#define VMB_MAX_PARAMS 4
+#define VMB_MAX_PARAMS 6
 
-/* One integer parameter of a workload, with its bounds and help. */
+/* One integer parameter of a workload, with its bounds and help. On the
+ * command line it is named WORKLOAD.NAME (`--param mem-latency.to=64M`). */
 struct vmb_param {
 	const char *name;
 	uint64_t def; /* value at --scale 1 */
@@ -18,15 +20,42 @@ struct vmb_param {
 	uint64_t max; /* largest accepted value */
 	bool scaled;  /* multiplied by the run's --scale */
 	const char *help;
+	bool bytes;     /* a size in bytes: accepts K, M and G suffixes */
+	uint64_t quick; /* value under --quick (0: the default) */
 };
+
+/* What a distribution keeps: a log-linear histogram of unsigned values
+ * (nanoseconds, mostly) with 128 buckets per power of two, so any percentile
+ * it gives is within 0.4% of the true one (values under 256 exactly), in
+ * 60 KiB whatever the count. */
+struct vmb_hist;
+
+struct vmb_hist *vmb_hist_new(void);
+void vmb_hist_free(struct vmb_hist *h);
+void vmb_hist_add(struct vmb_hist *h, uint64_t v);
+/* Adds every value of src to dst. */
+void vmb_hist_merge(struct vmb_hist *dst, const struct vmb_hist *src);
+uint64_t vmb_hist_count(const struct vmb_hist *h);
+/* The q-quantile (0 < q <= 1): the ceil(q * count)-th smallest value, as the
+ * middle of its bucket (the smallest and the largest exactly); 0 when empty. */
+uint64_t vmb_hist_quantile(const struct vmb_hist *h, double q);
+/* {count, min, max, mean, p50, p90, p99, p999, buckets: [[lowest, count]...]}
+ * (new reference). */
+json_t *vmb_hist_json(const struct vmb_hist *h, const char *unit);
+
+#define VMB_MAX_DISTS 6
 
 /* What a workload gets to run with, and what it reports back. */
 struct vmb_workload_ctx {
 	uint64_t param[VMB_MAX_PARAMS]; /* values, in the order of the table */
 	uint64_t seed;                  /* for any generated input */
 	const char *dir;                /* where I/O workloads put their files */
+	unsigned threads;               /* copies running together (--cores; 1 unless
+	                                 * the workload is parallel) */
+	unsigned thread;                /* this copy's index, 0..threads-1 */
 	int chan_fd; /* the results channel: only the selftest workload that forges
 	              * records writes to it; the agent owns it */
+	void *state; /* what setup made, for run and teardown */
 	/* Outputs. ops and bytes are also PAPI software-defined counters, so the
 	 * workload must add to them as it goes, not only at the end. */
 	long long ops;
@@ -34,6 +63,45 @@ struct vmb_workload_ctx {
 	uint64_t checksum;    /* depends on every result, so no work can be elided */
 	const char *ops_unit; /* what one op is, e.g. "hash" or "flop" */
 	json_t *observations; /* optional facts the workload saw (owned by the agent) */
+	json_t *figures;      /* its declared figures, name -> number (vmb_figure_set) */
+	json_t *curves;       /* name -> {x, y, x_unit, y_unit} (vmb_curve_add) */
+	/* distributions (vmb_dist): merged over the copies of a parallel run */
+	struct vmb_hist *dist[VMB_MAX_DISTS];
+	const char *dist_name[VMB_MAX_DISTS];
+	const char *dist_unit[VMB_MAX_DISTS];
+};
+
+/* Sets a figure the workload declared (a VMB_FIGURE of its metrics). */
+void vmb_figure_set(struct vmb_workload_ctx *ctx, const char *name, double v);
+
+/* The histogram of distribution `name` (declared with VMB_DISTRIBUTION),
+ * made on first use; NULL when out of memory or of slots. */
+struct vmb_hist *vmb_dist(struct vmb_workload_ctx *ctx, const char *name, const char *unit);
+
+/* Adds the point (x, y) to curve `name`: a figure measured over a swept
+ * parameter (ns per access against working-set bytes). */
+void vmb_curve_add(struct vmb_workload_ctx *ctx, const char *name, const char *x_unit,
+                   const char *y_unit, double x, double y);
+
+/* A workload's own figure, which it sets with vmb_figure_set: read from the
+ * agent's result record as agent.figures.NAME. */
+#define VMB_FIGURE(name, unit, better, help)                                                       \
+	{                                                                                          \
+		name, unit, better, VMB_AGG_MEDIAN, help, NULL, "agent.figures." name              \
+	}
+/* A distribution's percentiles, as figures NAME_p50, _p90, _p99, _p999
+ * (lower is better: latencies). */
+#define VMB_DISTRIBUTION(name, unit, help)                                                         \
+	VMB_FIGURE(name "_p50", unit, VMB_LOWER_IS_BETTER, "median of " help),                     \
+	        VMB_FIGURE(name "_p90", unit, VMB_LOWER_IS_BETTER, "90th percentile of " help),    \
+	        VMB_FIGURE(name "_p99", unit, VMB_LOWER_IS_BETTER, "99th percentile of " help),    \
+	        VMB_FIGURE(name "_p999", unit, VMB_LOWER_IS_BETTER, "99.9th percentile of " help)
+
+/* What a workload's parameters are checked against before anything runs. */
+struct vmb_check_env {
+	const char *volume_dir; /* the run's volume (NULL: none yet, as in the agent) */
+	uint64_t memory;        /* the instance's memory limit in bytes; 0: none */
+	unsigned cores;         /* --cores */
 };
 
 /* What a workload may need of the instance it runs in. A runner declares what
@@ -61,9 +129,40 @@ struct vmb_workload {
 	/* The metric that stands for the case in summaries and comparisons
 	 * (a name from the metric registry); NULL: "workload_wall_ns". */
 	const char *headline;
-	/* Runs the work once; 0 or -1 with err set. */
+	/* Runs one copy per core of --cores, at once; ops and bytes add up,
+	 * distributions merge (figures and curves are the first copy's). */
+	bool parallel;
+	/* Its own figures (VMB_FIGURE, VMB_DISTRIBUTION), NULL-name-terminated;
+	 * they join the run's metric registry. */
+	const struct vmb_metric *metrics;
+	/* Memory the instance needs for these parameters, in bytes (NULL: a few
+	 * MiB); a runner given less refuses the case. */
+	uint64_t (*memory_need)(const uint64_t *param);
+	/* Checks the parameters together and against the host before anything
+	 * runs; 0, or -1 with a usage error naming the limit. NULL: none. */
+	int (*check)(const uint64_t *param, const struct vmb_check_env *env, struct vmb_error *err);
+	/* Untimed: allocates and initialises (ctx->state); NULL: nothing. */
+	int (*setup)(struct vmb_workload_ctx *ctx, struct vmb_error *err);
+	/* The timed part; 0 or -1 with err set. */
 	int (*run)(struct vmb_workload_ctx *ctx, struct vmb_error *err);
+	/* Untimed: frees what setup made, whatever happened: also after a failed
+	 * run, or a setup that failed half-way (ctx->state as it left it). */
+	void (*teardown)(struct vmb_workload_ctx *ctx);
 };
+
+/* The workload's parameter values under a run's --scale and --quick, before
+ * any --param: the default, or its quick value, scaled when the parameter is,
+ * within its bounds. */
+uint64_t vmb_param_default(const struct vmb_param *p, double scale, bool quick);
+
+/* How many bytes the instance needs for w with these parameters, on `cores`
+ * cores (a parallel workload runs a copy on each). */
+uint64_t vmb_workload_memory_need(const struct vmb_workload *w, const uint64_t *param,
+                                  unsigned cores);
+
+/* Runs w's check (if any); 0 or -1 with err set. */
+int vmb_workload_check(const struct vmb_workload *w, const uint64_t *param,
+                       const struct vmb_check_env *env, struct vmb_error *err);
 
 /* The workload's headline metric (its own, or "workload_wall_ns"). */
 const char *vmb_workload_headline(const struct vmb_workload *w);
