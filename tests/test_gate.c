@@ -10,7 +10,7 @@
 #include "vmbench/stats.h"
 #include "vmbench/util.h"
 
-/* Runs a quick cpu suite on native into dir/name, with extra args (NULL-terminated). */
+/* Runs cpu-int and cpu-float on native into dir/name, with extra args (NULL-terminated). */
 static void quick_run(const char *dir, const char *name, char *const *extra)
 {
 	char out[400], *log;
@@ -18,6 +18,8 @@ static void quick_run(const char *dir, const char *name, char *const *extra)
 	                  "run",
 	                  "--suite",
 	                  "cpu",
+	                  "--workload",
+	                  "cpu-int,cpu-float",
 	                  "--runner",
 	                  "native",
 	                  "--reps",
@@ -26,7 +28,7 @@ static void quick_run(const char *dir, const char *name, char *const *extra)
 	                  "0.2",
 	                  "--out",
 	                  out};
-	int n = 12;
+	int n = 14;
 
 	snprintf(out, sizeof(out), "%s/%s", dir, name);
 	for (; extra && *extra; extra++)
