@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vmbench/util.h"
 
@@ -292,4 +293,11 @@ int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, 
 		                     (unsigned long long)min, (unsigned long long)max);
 	*out = v;
 	return 0;
+}
+
+uint64_t vmb_host_memory_bytes(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "vmbench/cli.h"
@@ -77,6 +79,9 @@ void vmb_cli_run_usage(FILE *f)
 	      "                   sizes take K, M or G; not scaled\n"
 	      "  --quick          every workload's quick size and 3 repetitions unless --reps\n"
 	      "                   is given: `--suite all --quick` in about two minutes\n"
+	      "  --volume DIR     where the run's I/O volume is made, on the file system the\n"
+	      "                   disk workloads measure (default $VMBENCH_VOLUME, else\n"
+	      "                   /var/tmp); on tmpfs they are skipped: memory is no disk\n"
 	      "  --cores N        cores every instance is placed on, through hwloc (default 1;\n"
 	      "                   the highest-numbered cores are taken, away from core 0)\n"
 	      "  --cpus F         the instance's CPUs, 0.01..4096; each runner reads it its\n"
@@ -273,6 +278,7 @@ static const struct option *longopts(const struct vmb_runner **owners, const cha
 	        {"cores", required_argument, NULL, 'c'},
 	        {"param", required_argument, NULL, 'p'},
 	        {"quick", no_argument, NULL, 'Q'},
+	        {"volume", required_argument, NULL, 'V'},
 	        {"help", no_argument, NULL, 'h'},
 	        {"cpus", required_argument, NULL, 'C'},
 	        {"memory", required_argument, NULL, 'M'},
@@ -418,6 +424,15 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 		case 'Q':
 			o->quick = true;
 			break;
+		case 'V':
+			o->volume = optarg;
+			if (!*optarg || access(optarg, W_OK | X_OK) < 0)
+				rc = vmb_error_set(
+				        err, VMB_ERR_USAGE,
+				        "--volume %s: not a directory this user can write "
+				        "in",
+				        optarg);
+			break;
 		case 'C':
 			rc = vmb_parse_double(optarg, 0.01, 4096, "--cpus", &o->cpus, err);
 			break;
@@ -458,6 +473,17 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	if (o->nsuites == 0) {
 		o->suites[0] = all;
 		o->nsuites = 1;
+	}
+	if (!o->volume) {
+		const char *env = getenv("VMBENCH_VOLUME");
+		if (env && *env && access(env, W_OK | X_OK) < 0)
+			return vmb_error_set(err, VMB_ERR_USAGE,
+			                     "VMBENCH_VOLUME=%s: not a directory this user can "
+			                     "write in",
+			                     env);
+		o->volume = env && *env                                    ? env
+		            : access(VMB_VOLUME_DEFAULT, W_OK | X_OK) == 0 ? VMB_VOLUME_DEFAULT
+		                                                           : VMB_SCRATCH_PARENT;
 	}
 	if (o->nrunners == 0) {
 		for (unsigned i = 0; i < vmb_runner_count && i < VMB_MAX_LIST; i++)
@@ -507,12 +533,50 @@ static bool workload_selected(const struct vmb_run_opts *o, const struct vmb_wor
 
 /* Why case (w, r) cannot run, into why; false if it can. The workload's own
  * needs come first: they hold on every host. */
+bool vmb_volume_not_disk(const char *dir, char *why, size_t len)
+{
+	struct statfs sfs;
+
+	if (statfs(dir, &sfs) < 0) {
+		snprintf(why, len, "the volume %s cannot be examined: %s", dir, strerror(errno));
+		return true;
+	}
+	if (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC) {
+		snprintf(why, len,
+		         "the volume %s is on %s, memory rather than a disk; give --volume DIR "
+		         "on a disk file system",
+		         dir, sfs.f_type == TMPFS_MAGIC ? "tmpfs" : "ramfs");
+		return true;
+	}
+	return false;
+}
+
 static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload *w,
                         const struct vmb_runner *r, const char *probe_why, char *why, size_t len)
 {
 	const struct vmb_lack *lack = vmb_runner_lacks(r, w);
+	char mem[300];
 
-	if (w->min_cores > o->cores)
+	uint64_t val[VMB_MAX_PARAMS] = {0};
+	for (unsigned i = 0; i < vmb_workload_nparams(w); i++)
+		val[i] = vmb_param_value(o, w, i);
+	uint64_t need = vmb_workload_memory_need(w, val, o->cores);
+	/* what the runner's instance leaves the workload of --memory, or at most */
+	uint64_t room = o->memory ? (o->memory > r->memory_overhead
+	                                     ? o->memory - r->memory_overhead
+	                                     : 0)
+	                          : r->workload_memory_max;
+
+	if ((w->needs & VMB_NEED_DISK) && vmb_volume_not_disk(o->volume, mem, sizeof(mem)))
+		snprintf(why, len, "%s needs %s: %s", w->name, vmb_need_name(VMB_NEED_DISK), mem);
+	else if (room && need > room)
+		snprintf(why, len,
+		         "%s needs %llu MiB with these parameters; runner %s leaves a workload "
+		         "%llu MiB%s",
+		         w->name, (unsigned long long)(need >> 20), r->name,
+		         (unsigned long long)(room >> 20),
+		         o->memory ? " of --memory beside the guest's own kernel" : " at most");
+	else if (w->min_cores > o->cores)
 		snprintf(why, len, "%s needs %u cores; --cores gives %u", w->name, w->min_cores,
 		         o->cores);
 	else if (lack)
@@ -566,8 +630,10 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_err
 	for (unsigned w = 0; w < vmb_workload_count; w++) {
 		const struct vmb_workload *wl = vmb_workloads[w];
 		uint64_t val[VMB_MAX_PARAMS] = {0};
-		struct vmb_check_env env = {
-		        .volume_dir = VMB_VOLUME_PARENT, .memory = o->memory, .cores = o->cores};
+		struct vmb_check_env env = {.volume_dir = o->volume,
+		                            .memory = o->memory,
+		                            .cores = o->cores,
+		                            .host_memory = vmb_host_memory_bytes()};
 		bool chosen = false;
 		for (int i = 0; i < n; i++)
 			chosen |= cases[i].workload == wl;

@@ -7,8 +7,10 @@
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,7 +35,8 @@ struct run_state {
 	char dir[PATH_MAX - 64];
 	char logs[PATH_MAX - 32];
 	char scratch[80];
-	char volume[96]; /* the I/O volume every runner uses: one directory, one file system */
+	char volume
+	        [PATH_MAX]; /* the I/O volume every runner uses: one directory, one file system */
 	char agent[PATH_MAX];
 	void *config[VMB_MAX_LIST];      /* each selected runner's, from its configure hook */
 	char refused[VMB_MAX_LIST][256]; /* a setting it cannot honour, or "" */
@@ -114,6 +117,17 @@ static json_t *config_json(struct run_state *s)
 		json_object_set_new(j, "cpus", json_real(s->o->cpus));
 	if (s->o->memory)
 		json_object_set_new(j, "memory_bytes", json_integer((json_int_t)s->o->memory));
+	/* the file system the disk workloads measured */
+	struct statfs sfs;
+	char why[300] = "";
+	json_t *vol = json_pack("{s:s}", "dir", s->o->volume);
+	if (statfs(s->o->volume, &sfs) == 0)
+		json_object_set_new(vol, "fs_magic", json_integer((json_int_t)sfs.f_type));
+	if (vmb_volume_not_disk(s->o->volume, why, sizeof(why)))
+		json_object_set_new(vol, "not_a_disk", json_string(why));
+	json_object_set_new(j, "volume", vol);
+	if (s->o->quick)
+		json_object_set_new(j, "quick", json_true());
 	return j;
 }
 
@@ -449,26 +463,31 @@ static void finish(struct run_state *s, const char *status)
 		fprintf(stderr, "vmbench: %s\n", err.msg);
 	if (s->scratch[0] && vmb_rm_tree(s->scratch, &err) < 0)
 		fprintf(stderr, "vmbench: %s\n", err.msg);
+	if (s->volume[0] && vmb_rm_tree(s->volume, &err) < 0)
+		fprintf(stderr, "vmbench: %s\n", err.msg);
 	rmdir(s->logs); /* only if no log was kept */
 	if (s->journal_fd >= 0)
 		close(s->journal_fd);
 	s->journal_fd = -1;
 }
 
-/* Scratch directories of vmbench processes that no longer run (a SIGKILLed
- * vmbench cannot clean up after itself): removed at the next run. */
-static void sweep_stale_scratch(void)
+/* Scratch directories and volumes (prefix "vmbench-run" or "vmbench-volume"
+ * in dir) of vmbench processes that no longer run (a SIGKILLed vmbench cannot
+ * clean up after itself): removed at the next run. */
+static void sweep_stale(const char *dir, const char *prefix)
 {
-	DIR *d = opendir("/tmp");
+	DIR *d = opendir(dir);
 	struct dirent *e;
-	int pid;
+	size_t np = strlen(prefix);
 
 	while (d && (e = readdir(d))) {
-		char path[300];
-		if (sscanf(e->d_name, "vmbench-run-%d-", &pid) != 1 || pid <= 0 ||
-		    kill(pid, 0) == 0 || errno != ESRCH)
+		char path[PATH_MAX], *end;
+		if (strncmp(e->d_name, prefix, np) != 0 || e->d_name[np] != '-')
 			continue;
-		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
+		long pid = strtol(e->d_name + np + 1, &end, 10);
+		if (*end != '-' || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		vmb_rm_tree(path, NULL);
 	}
 	if (d)
@@ -549,8 +568,9 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 			release_runners(&s);
 			return vmb_error_set(err, VMB_ERR_FAIL,
 			                     "workload %s declares a metric that clashes with "
-			                     "another declaration of the same name",
-			                     s.cases[i].workload->name);
+			                     "another declaration of the same name, or more "
+			                     "than the registry's %d figures",
+			                     s.cases[i].workload->name, VMB_MAX_METRICS);
 		}
 	for (int i = 0; i < s.ncases; i++) {
 		const char *why = s.refused[runner_index(&s, s.cases[i].runner)];
@@ -573,21 +593,24 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	s.tty = isatty(2);
 	s.t_start = vmb_now_ns();
-	sweep_stale_scratch();
-	snprintf(s.scratch, sizeof(s.scratch), VMB_VOLUME_PARENT "/vmbench-run-%d-XXXXXX",
+	sweep_stale(VMB_SCRATCH_PARENT, "vmbench-run");
+	sweep_stale(o.volume, "vmbench-volume");
+	snprintf(s.scratch, sizeof(s.scratch), VMB_SCRATCH_PARENT "/vmbench-run-%d-XXXXXX",
+	         (int)getpid());
+	snprintf(s.volume, sizeof(s.volume), "%s/vmbench-volume-%d-XXXXXX", o.volume,
 	         (int)getpid());
 	vmb_cgroup_sweep_stale();
 	if (!mkdtemp(s.scratch) || chmod(s.scratch, 0711) < 0) {
 		s.scratch[0] = '\0';
-		rc = vmb_error_sys(err, errno, "mkdtemp /tmp/vmbench-run-XXXXXX");
-	} else {
-		snprintf(s.volume, sizeof(s.volume), "%s/volume", s.scratch);
+		s.volume[0] = '\0';
+		rc = vmb_error_sys(err, errno, "mkdtemp " VMB_SCRATCH_PARENT "/vmbench-run-XXXXXX");
+	} else if (!mkdtemp(s.volume) || chmod(s.volume, 01777) < 0) {
 		/* sticky and world-writable like /tmp: container root maps to
 		 * an unprivileged host uid, and must write here too */
-		if (mkdir(s.volume, 0755) < 0 || chmod(s.volume, 01777) < 0)
-			rc = vmb_error_sys(err, errno, "mkdir %s", s.volume);
-		else
-			rc = begin(&s, json_incref(cmd), err);
+		rc = vmb_error_sys(err, errno, "the run's volume %s", s.volume);
+		s.volume[0] = '\0';
+	} else {
+		rc = begin(&s, json_incref(cmd), err);
 	}
 	fprintf(stderr, "vmbench: %d case(s), %u launch(es); results in %s/results.json\n",
 	        s.ncases, s.total, s.dir);

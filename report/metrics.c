@@ -76,11 +76,23 @@ static double counter(json_t *s, const char *event)
 	return vmb_sample_num(s, path);
 }
 
+/* Per operation of the thread the counters followed: with copies on several
+ * cores, the first copy's operations (agent.counters_ops), else all. */
 static double per_op(json_t *s, const char *event)
 {
-	double ops = vmb_sample_num(s, "agent.ops"), v = counter(s, event);
+	double ops = vmb_sample_num(s, "agent.counters_ops"), v = counter(s, event);
 
+	if (!(ops > 0))
+		ops = vmb_sample_num(s, "agent.ops");
 	return ops > 0 ? v / ops : NAN;
+}
+
+/* The first of two events the agent may have counted the same thing with. */
+static double per_op_either(json_t *s, const char *event, const char *alt)
+{
+	double v = per_op(s, event);
+
+	return isfinite(v) ? v : per_op(s, alt);
 }
 
 static double m_ipc(json_t *s)
@@ -102,12 +114,12 @@ static double m_l1_per_op(json_t *s)
 
 static double m_llc_per_op(json_t *s)
 {
-	return per_op(s, "PAPI_L3_TCM");
+	return per_op_either(s, "PAPI_L3_TCM", "perf::LLC-LOAD-MISSES");
 }
 
 static double m_dtlb_per_op(json_t *s)
 {
-	return per_op(s, "PAPI_TLB_DM");
+	return per_op_either(s, "PAPI_TLB_DM", "perf::DTLB-LOAD-MISSES");
 }
 
 static double m_branch_per_op(json_t *s)

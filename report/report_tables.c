@@ -198,6 +198,21 @@ const char *vmb_rep_headline(const struct vmb_report *rep, const char *workload)
 
 /* Columns: workload, figure, each series' median [CI], then each series'
  * overhead against its run's baseline runner (the baseline's own omitted). */
+/* An aggregate's median and its interval, divided by div; with no interval
+ * (a single sample) the median alone, never a made-up [0, 0]. */
+static void median_cell(struct vmb_report_table *t, long r, size_t col, json_t *a, double div)
+{
+	json_t *ci = json_object_get(a, "ci95_median");
+	double m = json_number_value(json_object_get(a, "median")) / div;
+
+	if (json_is_number(json_array_get(ci, 0)) && json_is_number(json_array_get(ci, 1)))
+		cell(t, r, col, "%.4g [%.4g, %.4g]", m,
+		     json_number_value(json_array_get(ci, 0)) / div,
+		     json_number_value(json_array_get(ci, 1)) / div);
+	else
+		cell(t, r, col, "%.4g [no interval]", m);
+}
+
 static int suite_table(struct vmb_report *rep, const char *suite)
 {
 	size_t nw, nratio = 0;
@@ -249,7 +264,6 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 		for (size_t s = 0, col = 2 + rep->nseries; s < rep->nseries; s++) {
 			json_t *c = vmb_report_case(rep, s, ws[w]);
 			json_t *a = json_object_get(json_object_get(c, "aggregates"), metric);
-			json_t *ci = json_object_get(a, "ci95_median");
 			const char *st = vmb_rep_str(c, "status");
 			const char *b = vmb_rep_str(
 			        json_object_get(rep->runs[rep->series[s].run].root, "config"),
@@ -261,10 +275,7 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 			else if (!json_is_number(json_object_get(a, "median")))
 				cell(t, r, 2 + s, "%s", st ? st : "no samples");
 			else
-				cell(t, r, 2 + s, "%.4g [%.4g, %.4g]",
-				     json_number_value(json_object_get(a, "median")) / div,
-				     json_number_value(json_array_get(ci, 0)) / div,
-				     json_number_value(json_array_get(ci, 1)) / div);
+				median_cell(t, r, 2 + s, a, div);
 			if (is_base)
 				continue;
 			if (c && metric &&
@@ -461,14 +472,10 @@ static int figures_table(struct vmb_report *rep, const char *suite)
 				        json_object_get(vmb_report_case(rep, s, ws[w]),
 				                        "aggregates"),
 				        name);
-				json_t *ci = json_object_get(a, "ci95_median");
 				if (!json_is_number(json_object_get(a, "median")))
 					cell(t, r, 2 + s, "-");
 				else
-					cell(t, r, 2 + s, "%.4g [%.4g, %.4g]",
-					     json_number_value(json_object_get(a, "median")) / div,
-					     json_number_value(json_array_get(ci, 0)) / div,
-					     json_number_value(json_array_get(ci, 1)) / div);
+					median_cell(t, r, 2 + s, a, div);
 			}
 		}
 	}

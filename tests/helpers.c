@@ -171,12 +171,15 @@ char *th_leftovers(void)
 	len += walk_len;
 	free(walk_acc);
 	int scratch = 0;
-	DIR *d = opendir("/tmp");
-	struct dirent *e;
-	while (d && (e = readdir(d)))
-		scratch += strncmp(e->d_name, "vmbench-run-", 12) == 0;
-	if (d)
-		closedir(d);
+	for (const char *const *dir = (const char *[]){"/tmp", "/var/tmp", NULL}; *dir; dir++) {
+		DIR *d = opendir(*dir);
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			scratch += strncmp(e->d_name, "vmbench-run-", 12) == 0 ||
+			           strncmp(e->d_name, "vmbench-volume-", 15) == 0;
+		if (d)
+			closedir(d);
+	}
 	snprintf(res + len, 64, "agents=%d scratch=%d\n", th_count_procs("vmbench-agent"), scratch);
 	return res;
 }

@@ -236,3 +236,32 @@ Test(results, a_workloads_figures_are_its_cases_only)
 	json_decref(cv);
 	json_decref(cx);
 }
+
+/* IPC and per-operation figures come from the counters on the host; with
+ * copies on several cores, per operation of the copy the counters followed. */
+Test(results, counter_figures_are_per_operation_of_the_counted_copy)
+{
+	json_t *one = json_pack("{s:s, s:{s:I, s:I, s:{s:{s:I}, s:{s:I}}}}", "status", "ok",
+	                        "agent", "wall_ns", (json_int_t)1000000, "ops", (json_int_t)100,
+	                        "counters", "PAPI_TOT_CYC", "value", (json_int_t)4000,
+	                        "PAPI_TOT_INS", "value", (json_int_t)6000);
+	json_t *two = json_deep_copy(one);
+	json_t *a2 = json_object_get(two, "agent");
+	json_object_set_new(a2, "ops", json_integer(200));
+	json_object_set_new(a2, "counters_ops", json_integer(100));
+	struct vmb_metric_list l = {0};
+
+	cr_assert_eq(vmb_metrics_add(&l, vmb_core_metrics, "core"), 0);
+	vmb_sample_figures(one, &l, "w");
+	vmb_sample_figures(two, &l, "w");
+	json_t *f1 = json_object_get(one, "figures"), *f2 = json_object_get(two, "figures");
+	cr_assert_float_eq(json_real_value(json_object_get(f1, "ipc")), 1.5, 1e-9);
+	cr_assert_float_eq(json_real_value(json_object_get(f1, "cycles_per_op")), 40, 1e-9);
+	cr_assert_float_eq(json_real_value(json_object_get(f2, "cycles_per_op")), 40, 1e-9,
+	                   "divided by every copy's operations");
+	/* no counter, no figure: never a zero */
+	cr_assert_null(json_object_get(f1, "dtlb_misses_per_op"));
+	cr_assert_null(json_object_get(f1, "llc_misses_per_op"));
+	json_decref(one);
+	json_decref(two);
+}

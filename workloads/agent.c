@@ -171,7 +171,7 @@ static int parse_args(int argc, char **argv, struct agent_opts *o, struct vmb_er
 	if (!o->w)
 		return vmb_error_set(err, VMB_ERR_USAGE, "--workload is required");
 	o->ctx.threads = o->w->parallel ? o->cores : 1;
-	struct vmb_check_env env = {.cores = o->cores};
+	struct vmb_check_env env = {.cores = o->cores, .host_memory = vmb_host_memory_bytes()};
 	return vmb_workload_check(o->w, o->ctx.param, &env, err);
 }
 
@@ -285,7 +285,42 @@ static void merge_copy(struct vmb_workload_ctx *dst, struct vmb_workload_ctx *sr
 struct timing {
 	uint64_t setup_ns, wall_ns, teardown_ns;
 	struct rusage r0, r1;
+	long long first_ops; /* copy 0's operations: what the hardware counters saw */
 };
+
+/* The untimed stretches of a run (vmb_untimed_begin/_end): what they took of
+ * the clock, CPU and faults is taken out of the result, and the counters
+ * pause. One agent runs one workload, so one of these. */
+static struct {
+	struct vmb_counters *ctr;
+	bool on;
+	uint64_t t0, ns, user_ns, sys_ns;
+	struct rusage r0;
+	long minflt, majflt;
+} untimed;
+
+static void agent_untimed(struct vmb_workload_ctx *ctx, bool begin)
+{
+	struct rusage r1;
+
+	if (ctx->threads > 1 || begin == untimed.on || !untimed.ctr)
+		return;
+	if (begin) {
+		vmb_counters_pause(untimed.ctr);
+		getrusage(RUSAGE_SELF, &untimed.r0);
+		untimed.t0 = vmb_now_ns();
+		untimed.on = true;
+		return;
+	}
+	untimed.ns += vmb_now_ns() - untimed.t0;
+	getrusage(RUSAGE_SELF, &r1);
+	untimed.user_ns += tv_ns(r1.ru_utime) - tv_ns(untimed.r0.ru_utime);
+	untimed.sys_ns += tv_ns(r1.ru_stime) - tv_ns(untimed.r0.ru_stime);
+	untimed.minflt += r1.ru_minflt - untimed.r0.ru_minflt;
+	untimed.majflt += r1.ru_majflt - untimed.r0.ru_majflt;
+	vmb_counters_resume(untimed.ctr);
+	untimed.on = false;
+}
 
 /* Sets up every copy, runs them between the counters, tears them down;
  * 0, or -1 with err set (the first failing copy's error). */
@@ -302,8 +337,13 @@ static int run_copies(struct agent_opts *o, struct vmb_counters *ctr, struct tim
 
 	if (!c || !ctxs || !tid)
 		return vmb_error_sys(err, ENOMEM, "%u copies of %s", n, o->w->name);
-	pthread_barrier_init(&gate, NULL, n);
-	pthread_barrier_init(&go, NULL, n);
+	if ((errno = pthread_barrier_init(&gate, NULL, n)) != 0)
+		return vmb_error_sys(err, errno, "%u copies of %s: barrier", n, o->w->name);
+	if ((errno = pthread_barrier_init(&go, NULL, n)) != 0) {
+		pthread_barrier_destroy(&gate);
+		return vmb_error_sys(err, errno, "%u copies of %s: barrier", n, o->w->name);
+	}
+	untimed.ctr = ctr;
 	for (unsigned i = 0; i < n; i++) {
 		struct vmb_workload_ctx *x = i ? &ctxs[i] : &o->ctx;
 		if (i) {
@@ -314,6 +354,7 @@ static int run_copies(struct agent_opts *o, struct vmb_counters *ctr, struct tim
 			x->chan_fd = o->ctx.chan_fd;
 		}
 		x->thread = i;
+		x->untimed = agent_untimed;
 		c[i] = (struct copy){.w = o->w,
 		                     .ctx = x,
 		                     .gate = &gate,
@@ -342,8 +383,11 @@ static int run_copies(struct agent_opts *o, struct vmb_counters *ctr, struct tim
 	pthread_barrier_wait(&go);
 	copy_run(&c[0]);
 	pthread_barrier_wait(&gate);
-	t->wall_ns = vmb_now_ns() - t1;
+	if (untimed.on)
+		agent_untimed(&o->ctx, false);
+	t->wall_ns = vmb_now_ns() - t1 - untimed.ns;
 	getrusage(RUSAGE_SELF, &t->r1);
+	t->first_ops = o->ctx.ops;
 	/* the other copies' counts join the agent's before the software-defined
 	 * counters are read */
 	for (unsigned i = 1; i < n; i++) {
@@ -386,17 +430,22 @@ static json_t *measure(struct agent_opts *o, struct vmb_counters *ctr, struct vm
 	json_t *rec = json_pack(
 	        "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:o}", "type",
 	        "result", "workload", o->w->name, "wall_ns", (json_int_t)t.wall_ns, "cpu_user_ns",
-	        (json_int_t)(tv_ns(t.r1.ru_utime) - tv_ns(t.r0.ru_utime)), "cpu_sys_ns",
-	        (json_int_t)(tv_ns(t.r1.ru_stime) - tv_ns(t.r0.ru_stime)), "ops",
+	        (json_int_t)(tv_ns(t.r1.ru_utime) - tv_ns(t.r0.ru_utime) - untimed.user_ns),
+	        "cpu_sys_ns",
+	        (json_int_t)(tv_ns(t.r1.ru_stime) - tv_ns(t.r0.ru_stime) - untimed.sys_ns), "ops",
 	        (json_int_t)o->ctx.ops, "ops_unit", o->ctx.ops_unit ? o->ctx.ops_unit : "op",
 	        "bytes", (json_int_t)o->ctx.bytes, "checksum", sum, "minflt",
-	        (json_int_t)(t.r1.ru_minflt - t.r0.ru_minflt), "majflt",
-	        (json_int_t)(t.r1.ru_majflt - t.r0.ru_majflt), "maxrss_kib",
+	        (json_int_t)(t.r1.ru_minflt - t.r0.ru_minflt - untimed.minflt), "majflt",
+	        (json_int_t)(t.r1.ru_majflt - t.r0.ru_majflt - untimed.majflt), "maxrss_kib",
 	        (json_int_t)t.r1.ru_maxrss, "counters", counters);
 	json_object_set_new(rec, "threads", json_integer(o->ctx.threads));
-	if (o->ctx.threads > 1)
+	if (o->ctx.threads > 1) {
 		/* PAPI's hardware counters follow the thread that started them */
 		json_object_set_new(rec, "counters_scope", json_string("first copy"));
+		json_object_set_new(rec, "counters_ops", json_integer(t.first_ops));
+	}
+	if (untimed.ns)
+		json_object_set_new(rec, "untimed_ns", json_integer((json_int_t)untimed.ns));
 	json_object_set_new(rec, "setup_ns", json_integer((json_int_t)t.setup_ns));
 	json_object_set_new(rec, "teardown_ns", json_integer((json_int_t)t.teardown_ns));
 	long anon = status_kib("RssAnon:");

@@ -86,9 +86,10 @@ static int pragma_text(struct oltp *o, const char *sql, char *buf, size_t len,
 	if (sqlite3_prepare_v2(o->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return sql_fail(err, o->db, sql);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	else if (rc == SQLITE_DONE)
+	if (rc == SQLITE_ROW) {
+		const unsigned char *text = sqlite3_column_text(st, 0);
+		snprintf(buf, len, "%s", text ? (const char *)text : "");
+	} else if (rc == SQLITE_DONE)
 		snprintf(buf, len, "%s", "");
 	else
 		sql_fail(err, o->db, sql);

@@ -8,12 +8,16 @@
 #include "vmbench/counters.h"
 #include "vmbench/util.h"
 
-/* Hardware presets tried, in order: cycles, instructions, branch mispredictions,
- * L1 data misses, last-level (L3) misses, data TLB misses. A host without a PMU
- * gets none of them; one with too few counters for all of them gets the first
- * that fit, and the rest say why. */
+/* Hardware events tried, in order: cycles, instructions, branch mispredictions,
+ * L1 data misses, last-level misses, data TLB misses. A host without a PMU gets
+ * none of them; one with too few counters for all of them gets the first that
+ * fit, and the rest say why. Where a CPU has no preset for one (AMD has no
+ * PAPI_L3_TCM), the kernel's generic event stands in for it, under its own
+ * name. */
 static const char *const hw_presets[] = {"PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_BR_MSP",
                                          "PAPI_L1_DCM",  "PAPI_L3_TCM",  "PAPI_TLB_DM"};
+static const char *const hw_fallback[] = {
+        NULL, NULL, NULL, NULL, "perf::LLC-LOAD-MISSES", "perf::DTLB-LOAD-MISSES"};
 static const char *const sde_events[] = {"sde:::vmbench::ops", "sde:::vmbench::bytes"};
 
 #define MAX_EVENTS 8
@@ -24,7 +28,9 @@ struct evset {
 	int n;
 	const char *names[MAX_EVENTS];
 	long long values[MAX_EVENTS];
+	long long kept[MAX_EVENTS]; /* counts set aside by pauses */
 	int running;
+	int paused;
 };
 
 struct vmb_counters {
@@ -52,7 +58,7 @@ static void component_reason(int cidx, int rc, char *buf, size_t len)
 }
 
 static void add_events(struct vmb_counters *c, struct evset *es, const char *const *names,
-                       size_t count, int fallback_cidx)
+                       const char *const *alt, size_t count, int fallback_cidx)
 {
 	char reason[PAPI_HUGE_STR_LEN + 64];
 
@@ -68,6 +74,11 @@ static void add_events(struct vmb_counters *c, struct evset *es, const char *con
 			rc = PAPI_add_event(es->set, code);
 		if (rc == PAPI_OK) {
 			es->names[es->n++] = names[i];
+			continue;
+		}
+		if (alt && alt[i] && PAPI_event_name_to_code((char *)alt[i], &code) == PAPI_OK &&
+		    PAPI_add_event(es->set, code) == PAPI_OK) {
+			es->names[es->n++] = alt[i];
 			continue;
 		}
 		int cidx = fallback_cidx;
@@ -106,9 +117,9 @@ struct vmb_counters *vmb_counters_open(long long *ops, long long *bytes)
 		return c;
 	}
 	c->papi_ok = 1;
-	add_events(c, &c->hw, hw_presets, VMB_ARRAY_SIZE(hw_presets),
+	add_events(c, &c->hw, hw_presets, hw_fallback, VMB_ARRAY_SIZE(hw_presets),
 	           PAPI_get_component_index("perf_event"));
-	add_events(c, &c->sde, sde_events, VMB_ARRAY_SIZE(sde_events),
+	add_events(c, &c->sde, sde_events, NULL, VMB_ARRAY_SIZE(sde_events),
 	           PAPI_get_component_index("sde"));
 	return c;
 }
@@ -122,7 +133,30 @@ static int start_set(struct evset *es, const char *what, struct vmb_error *err)
 		return vmb_error_set(err, VMB_ERR_FAIL, "PAPI_start (%s events): %s", what,
 		                     PAPI_strerror(rc));
 	es->running = 1;
+	es->paused = 0;
+	memset(es->kept, 0, sizeof(es->kept));
 	return 0;
+}
+
+void vmb_counters_pause(struct vmb_counters *c)
+{
+	for (struct evset *es = &c->hw; es <= &c->sde; es++) {
+		if (!es->running || es->paused)
+			continue;
+		/* adds the counts so far to kept and zeroes the counters */
+		if (PAPI_accum(es->set, es->kept) == PAPI_OK)
+			es->paused = 1;
+	}
+}
+
+void vmb_counters_resume(struct vmb_counters *c)
+{
+	for (struct evset *es = &c->hw; es <= &c->sde; es++) {
+		if (!es->paused)
+			continue;
+		PAPI_reset(es->set);
+		es->paused = 0;
+	}
 }
 
 int vmb_counters_start(struct vmb_counters *c, struct vmb_error *err)
@@ -142,8 +176,10 @@ static void stop_set(struct evset *es, json_t *out)
 	es->running = 0;
 	for (int i = 0; i < es->n; i++) {
 		json_t *v = json_object();
+		/* what ran while paused is not counted */
+		long long since = es->paused ? 0 : es->values[i];
 		if (rc == PAPI_OK)
-			json_object_set_new(v, "value", json_integer(es->values[i]));
+			json_object_set_new(v, "value", json_integer(es->kept[i] + since));
 		else
 			json_object_set_new(v, "unavailable", json_string(PAPI_strerror(rc)));
 		json_object_set_new(out, es->names[i], v);

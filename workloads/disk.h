@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -127,4 +129,23 @@ static inline int vmb_dio_probe(const char *dir, struct vmb_dio *d, struct vmb_e
 		d->from = "assumed";
 	}
 	return 0;
+}
+
+/* Whether `need` bytes fit in the free space of dir's file system (with 16 MiB
+ * to spare); 0, or -1 with a usage error naming both. A directory that cannot
+ * be examined (NULL: the agent's own check) passes: setup will say. */
+static inline int vmb_disk_space_check(const char *who, const char *dir, uint64_t need,
+                                       struct vmb_error *err)
+{
+	struct statvfs sv;
+
+	if (!dir || statvfs(dir, &sv) != 0)
+		return 0;
+	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (need + (16ull << 20) <= avail)
+		return 0;
+	return vmb_error_set(err, VMB_ERR_USAGE,
+	                     "%s needs %llu MiB of disk in %s, which has %llu MiB free", who,
+	                     (unsigned long long)((need >> 20) + 16), dir,
+	                     (unsigned long long)(avail >> 20));
 }

@@ -25,14 +25,13 @@ struct fsync_state {
 static int disk_fsync_check(const uint64_t *param, const struct vmb_check_env *env,
                             struct vmb_error *err)
 {
-	(void)env;
 	if (param[P_SPAN] < param[P_BLOCK])
 		return vmb_error_set(err, VMB_ERR_USAGE,
 		                     "disk-fsync: span %llu bytes is smaller than one block "
 		                     "(%llu bytes)",
 		                     (unsigned long long)param[P_SPAN],
 		                     (unsigned long long)param[P_BLOCK]);
-	return 0;
+	return vmb_disk_space_check("disk-fsync", env->volume_dir, param[P_SPAN], err);
 }
 
 static int disk_fsync_setup(struct vmb_workload_ctx *ctx, struct vmb_error *err)
@@ -146,7 +145,7 @@ static const struct vmb_metric disk_fsync_metrics[] = {
 
 static const struct vmb_param disk_fsync_params[] = {
         [P_WRITES] = {"writes", 1500, 1, 1ull << 32, true,
-                      "durable writes per phase (fsync, then fdatasync)", .quick = 150},
+                      "durable writes per phase (fsync, then fdatasync)", .quick = 500},
         [P_BLOCK] = {"block", 4096, 1, 16u << 20, false, "bytes per write", true},
         [P_SPAN] = {"span", 1u << 20, 1, 1ull << 34, false,
                     "size of the preallocated file the writes go round", true, 256u << 10},

@@ -96,6 +96,8 @@ static int disk_rand_check(const uint64_t *param, const struct vmb_check_env *en
 		        err, VMB_ERR_USAGE,
 		        "disk-rand: file %llu bytes is smaller than one block (%llu bytes)",
 		        (unsigned long long)param[P_FILE], (unsigned long long)param[P_BLOCK]);
+	if (vmb_disk_space_check("disk-rand", env->volume_dir, param[P_FILE], err) < 0)
+		return -1;
 	/* a file system without direct I/O is the host's limit, not bad input:
 	 * setup says so; neither is a probe that cannot be made */
 	if (!env->volume_dir || vmb_dio_probe(env->volume_dir, &d, &ignored) < 0)
@@ -368,7 +370,7 @@ static const struct vmb_param disk_rand_params[] = {
         [P_BLOCK] = {"block", 4096, 512, 16u << 20, false,
                      "bytes per I/O: a multiple of the volume's direct-I/O alignment", true},
         [P_OPS] = {"ops", 4000, 1, 1ull << 32, true,
-                   "reads, then writes, per phase (shared by its threads)", .quick = 400},
+                   "reads, then writes, per phase (shared by its threads)", .quick = 1000},
         [P_DEPTH] = {"depth", 1, 1, 64, false,
                      "queue depth: threads with an I/O in flight at once"},
         [P_DEEP] = {"deep", 16, 0, 64, false,

@@ -165,3 +165,15 @@ void vmb_curve_add(struct vmb_workload_ctx *ctx, const char *name, const char *x
 	json_array_append_new(json_object_get(c, "x"), json_real(x));
 	json_array_append_new(json_object_get(c, "y"), isfinite(y) ? json_real(y) : json_null());
 }
+
+void vmb_untimed_begin(struct vmb_workload_ctx *ctx)
+{
+	if (ctx->untimed)
+		ctx->untimed(ctx, true);
+}
+
+void vmb_untimed_end(struct vmb_workload_ctx *ctx)
+{
+	if (ctx->untimed)
+		ctx->untimed(ctx, false);
+}

@@ -109,7 +109,10 @@ static int io_seq_run(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 		if (fsync(st->fd) < 0)
 			return vmb_error_sys(err, errno, "io-seq: fsync %s", st->path);
 		/* clean pages now: this drops them, so the reads go to the device */
-		posix_fadvise(st->fd, 0, 0, POSIX_FADV_DONTNEED);
+		int adv = posix_fadvise(st->fd, 0, 0, POSIX_FADV_DONTNEED);
+		if (adv != 0)
+			return vmb_error_sys(err, adv, "io-seq: dropping %s from the page cache",
+			                     st->path);
 		uint64_t t1 = vmb_now_ns();
 		for (uint64_t b = 0; b < blocks; b++) {
 			ssize_t n = pread(st->fd, buf, BLOCK, (off_t)(b * BLOCK));
@@ -162,6 +165,12 @@ static const struct vmb_metric io_seq_metrics[] = {
         {NULL, NULL, 0, 0, NULL, NULL, NULL},
 };
 
+static int io_seq_check(const uint64_t *param, const struct vmb_check_env *env,
+                        struct vmb_error *err)
+{
+	return vmb_disk_space_check("io-seq", env->volume_dir, param[P_MIB] << 20, err);
+}
+
 static const struct vmb_param io_seq_params[] = {
         [P_MIB] = {"file_mib", 64, 1, 65536, false, "file size, MiB", .quick = 16},
         [P_PASSES] = {"io_passes", 2, 1, 1u << 20, true, "write-then-read passes", .quick = 1},
@@ -175,6 +184,7 @@ const struct vmb_workload vmb_workload_io_seq = {
         .summary = "sequential write, fsync, cache drop and read back of a file in the volume",
         .params = io_seq_params,
         .nparams = VMB_ARRAY_SIZE(io_seq_params),
+        .check = io_seq_check,
         .needs = VMB_NEED_DISK,
         .metrics = io_seq_metrics,
         .memory_need = io_seq_memory,

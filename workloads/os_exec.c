@@ -157,7 +157,7 @@ static const struct vmb_metric os_exec_metrics[] = {
 static const struct vmb_param os_exec_params[] = {
         [P_EXECS] = {"execs", 2000, 1, 1ULL << 32, true,
                      "programs started each way (fork+execve, and posix_spawn unless spawn=0)",
-                     .quick = 150},
+                     .quick = 400},
         [P_SPAWN] = {"spawn", 1, 0, 1, false,
                      "1: also time posix_spawn, alternating with fork+execve (spawn_ns); 0: "
                      "fork+execve only"},

@@ -143,7 +143,7 @@ static const struct vmb_metric os_fork_metrics[] = {
 static const struct vmb_param os_fork_params[] = {
         [P_FORKS] = {"forks", 3000, 1, 1ULL << 32, true,
                      "forks (each with its child's exit and the wait), one after another",
-                     .quick = 250},
+                     .quick = 600},
         [P_TOUCH_MIB] = {"touch_mib", 0, 0, 65536, false,
                          "anonymous memory written in setup, MiB: a bigger process whose "
                          "page tables every fork copies (0: the agent as it is)"},

@@ -120,5 +120,11 @@ int vmb_workload_check(const struct vmb_workload *w, const uint64_t *param,
 		                     "memory limit is %llu MiB",
 		                     w->name, (unsigned long long)(need >> 20),
 		                     (unsigned long long)(env->memory >> 20));
+	if (!env->memory && env->host_memory && need > env->host_memory)
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "%s needs %llu MiB with these parameters; this machine has "
+		                     "%llu MiB",
+		                     w->name, (unsigned long long)(need >> 20),
+		                     (unsigned long long)(env->host_memory >> 20));
 	return w->check ? w->check(param, env, err) : 0;
 }

@@ -35,10 +35,11 @@ struct vmb_run_opts {
 	unsigned warmup;   /* discarded repetitions before them */
 	const char *out;   /* the run's results directory; NULL = results/<run-id> */
 	uint64_t seed;
-	double scale;                         /* multiplies every scaled workload parameter */
-	bool quick;                           /* --quick: every parameter's quick value */
-	double timeout_s;                     /* per instance */
-	unsigned cores;                       /* cores to place every instance on */
+	double scale;       /* multiplies every scaled workload parameter */
+	bool quick;         /* --quick: every parameter's quick value */
+	const char *volume; /* --volume: the directory the run's I/O volume is made in */
+	double timeout_s;   /* per instance */
+	unsigned cores;     /* cores to place every instance on */
 	const char *param_keys[VMB_MAX_LIST]; /* --param W.KEY=VALUE overrides: the key, */
 	const struct vmb_workload *param_wl[VMB_MAX_LIST]; /* its workload, */
 	uint64_t param_vals[VMB_MAX_LIST];                 /* the value */
@@ -71,9 +72,16 @@ void vmb_cli_run_usage(FILE *f);
  * default, times --scale when the parameter is scaled, clamped to its bounds. */
 uint64_t vmb_param_value(const struct vmb_run_opts *o, const struct vmb_workload *w, unsigned i);
 
-/* Where a run's scratch directory, and so its I/O volume, is made: workloads
- * check their parameters against this file system before the run starts. */
-#define VMB_VOLUME_PARENT "/tmp"
+/* Where a run's scratch directory is made (its instances' images, logs). */
+#define VMB_SCRATCH_PARENT "/tmp"
+
+/* Where the I/O volume is made unless --volume or $VMBENCH_VOLUME says: on a
+ * disk on most systems, where /tmp may be memory (tmpfs). */
+#define VMB_VOLUME_DEFAULT "/var/tmp"
+
+/* Why directory dir is no disk for the I/O workloads (into why: "tmpfs, ..."),
+ * or false when it is one. */
+bool vmb_volume_not_disk(const char *dir, char *why, size_t len);
 
 /* One measured or skipped case: a workload on a runner. */
 struct vmb_case {

@@ -112,6 +112,10 @@ struct vmb_runner {
 	 * for every other need, why not (NULL-need-terminated). */
 	unsigned offers;
 	const struct vmb_lack *lacks;
+	/* Memory the instance itself takes beside the workload's (a guest's own
+	 * kernel), and the most a workload can have in it (0: the machine's):
+	 * a case needing more is skipped, saying so. */
+	uint64_t memory_overhead, workload_memory_max;
 	/* Options it brings to `vmbench run` (NULL or a NULL-name-terminated table). */
 	const struct vmb_runner_option *options;
 	/* Figures it adds to the metric registry (NULL or NULL-name-terminated). */

@@ -37,6 +37,9 @@ int vmb_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what, u
 int vmb_parse_double(const char *s, double min, double max, const char *what, double *out,
                      struct vmb_error *err);
 
+/* The machine's memory in bytes (MemTotal), or 0 when unknown. */
+uint64_t vmb_host_memory_bytes(void);
+
 /* Parses a size such as 512M, 2G, 65536 or 64K (binary units) into bytes
  * within [min, max]; 0 or -1 with a usage error naming `what`. */
 int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, uint64_t *out,

@@ -69,7 +69,16 @@ struct vmb_workload_ctx {
 	struct vmb_hist *dist[VMB_MAX_DISTS];
 	const char *dist_name[VMB_MAX_DISTS];
 	const char *dist_unit[VMB_MAX_DISTS];
+	/* set by the agent: what vmb_untimed_begin and _end call */
+	void (*untimed)(struct vmb_workload_ctx *ctx, bool begin);
 };
+
+/* Work inside run that is no part of what it measures (building the next
+ * point of a sweep): between these two the agent's clock, rusage and PAPI
+ * counters stand still, and the workload must not add to ops or bytes. For
+ * workloads that are not parallel; no-ops elsewhere and outside the agent. */
+void vmb_untimed_begin(struct vmb_workload_ctx *ctx);
+void vmb_untimed_end(struct vmb_workload_ctx *ctx);
 
 /* Sets a figure the workload declared (a VMB_FIGURE of its metrics). */
 void vmb_figure_set(struct vmb_workload_ctx *ctx, const char *name, double v);
@@ -101,6 +110,7 @@ void vmb_curve_add(struct vmb_workload_ctx *ctx, const char *name, const char *x
 struct vmb_check_env {
 	const char *volume_dir; /* the run's volume (NULL: none yet, as in the agent) */
 	uint64_t memory;        /* the instance's memory limit in bytes; 0: none */
+	uint64_t host_memory;   /* the machine's memory in bytes, for when there is no limit */
 	unsigned cores;         /* --cores */
 };
 
