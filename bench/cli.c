@@ -562,10 +562,9 @@ static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload 
 		val[i] = vmb_param_value(o, w, i);
 	uint64_t need = vmb_workload_memory_need(w, val, o->cores);
 	/* what the runner's instance leaves the workload of --memory, or at most */
-	uint64_t room = o->memory ? (o->memory > r->memory_overhead
-	                                     ? o->memory - r->memory_overhead
-	                                     : 0)
-	                          : r->workload_memory_max;
+	uint64_t room =
+	        o->memory ? (o->memory > r->memory_overhead ? o->memory - r->memory_overhead : 0)
+	                  : r->workload_memory_max;
 
 	if ((w->needs & VMB_NEED_DISK) && vmb_volume_not_disk(o->volume, mem, sizeof(mem)))
 		snprintf(why, len, "%s needs %s: %s", w->name, vmb_need_name(VMB_NEED_DISK), mem);

@@ -198,6 +198,22 @@ const char *vmb_rep_headline(const struct vmb_report *rep, const char *workload)
 
 /* Columns: workload, figure, each series' median [CI], then each series'
  * overhead against its run's baseline runner (the baseline's own omitted). */
+/* " (a copy on each of N cores)" for a workload run as N copies (--cores),
+ * else "": the figure is then the copies' together. */
+static const char *copies(const struct vmb_report *rep, const char *workload)
+{
+	static char buf[64];
+
+	buf[0] = '\0';
+	for (size_t s = 0; s < rep->nseries && !buf[0]; s++) {
+		json_int_t n = json_integer_value(
+		        json_object_get(vmb_report_case(rep, s, workload), "threads"));
+		if (n > 1)
+			snprintf(buf, sizeof(buf), " (a copy on each of %lld cores)", (long long)n);
+	}
+	return buf;
+}
+
 /* An aggregate's median and its interval, divided by div; with no interval
  * (a single sample) the median alone, never a made-up [0, 0]. */
 static void median_cell(struct vmb_report_table *t, long r, size_t col, json_t *a, double div)
@@ -246,7 +262,7 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 	for (size_t w = 0; w < nw; w++) {
 		const char *metric = vmb_rep_headline(rep, ws[w]), *unit = "";
 		long r = add_row(t);
-		if (r < 0 || cell(t, r, 0, "%s", ws[w]))
+		if (r < 0 || cell(t, r, 0, "%s%s", ws[w], copies(rep, ws[w])))
 			goto fail;
 		/* one unit for the row, the one that suits its first median */
 		double typical = NAN, div = 1;
@@ -465,7 +481,8 @@ static int figures_table(struct vmb_report *rep, const char *suite)
 			vmb_rep_figure(name, unit, shown, sizeof(shown));
 			snprintf(fig, sizeof(fig), "%s, %s is better", shown,
 			         vmb_rep_str(decl, "better") ? vmb_rep_str(decl, "better") : "?");
-			if (r < 0 || cell(t, r, 0, "%s", ws[w]) || cell(t, r, 1, "%s", fig))
+			if (r < 0 || cell(t, r, 0, "%s%s", ws[w], copies(rep, ws[w])) ||
+			    cell(t, r, 1, "%s", fig))
 				goto fail;
 			for (size_t s = 0; s < rep->nseries; s++) {
 				json_t *a = json_object_get(

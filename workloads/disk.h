@@ -144,8 +144,7 @@ static inline int vmb_disk_space_check(const char *who, const char *dir, uint64_
 	uint64_t avail = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (need + (16ull << 20) <= avail)
 		return 0;
-	return vmb_error_set(err, VMB_ERR_USAGE,
-	                     "%s needs %llu MiB of disk in %s, which has %llu MiB free", who,
-	                     (unsigned long long)((need >> 20) + 16), dir,
-	                     (unsigned long long)(avail >> 20));
+	return vmb_error_set(
+	        err, VMB_ERR_USAGE, "%s needs %llu MiB of disk in %s, which has %llu MiB free", who,
+	        (unsigned long long)((need >> 20) + 16), dir, (unsigned long long)(avail >> 20));
 }
