@@ -197,7 +197,10 @@ static int round_2m(struct vmb_workload_ctx *ctx, struct vmb_hist *h, uint64_t r
 	} else {
 		st->rounds_not_huge++;
 	}
-	ctx->checksum = ctx->checksum * 0x100000001b3ULL ^ sum;
+	/* the 2 MiB pass stays out of the checksum: a host without huge pages
+	 * (or a kernel without THP, where this pass may not run at all) checks
+	 * the same work */
+	(void)sum;
 	munmap(p, len);
 	return 0;
 }
