@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 
 #include "vmbench/counters.h"
+#include "pages.h"
 #include "vmbench/util.h"
 #include "vmbench/workload.h"
 #include "version.h"
@@ -193,21 +194,6 @@ static json_t *ready_record(const struct agent_opts *o)
 	                 VMB_COMMIT, "workload", o->w->name, "params", params, "seed",
 	                 (json_int_t)o->ctx.seed, "pid", (int)getpid(), "mono_ns",
 	                 (json_int_t)vmb_now_ns(), "kernel", u.release);
-}
-
-/* A "kB" line of /proc/self/status, or -1 (no /proc, as in a bare guest). */
-static long status_kib(const char *key)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0)
-			v = atol(line + strlen(key));
-	if (f)
-		fclose(f);
-	return v;
 }
 
 /* One copy of the workload: copy 0 is the agent's own context, in the main
@@ -448,7 +434,7 @@ static json_t *measure(struct agent_opts *o, struct vmb_counters *ctr, struct vm
 		json_object_set_new(rec, "untimed_ns", json_integer((json_int_t)untimed.ns));
 	json_object_set_new(rec, "setup_ns", json_integer((json_int_t)t.setup_ns));
 	json_object_set_new(rec, "teardown_ns", json_integer((json_int_t)t.teardown_ns));
-	long anon = status_kib("RssAnon:");
+	long anon = vmb_status_kib("RssAnon:");
 	if (anon >= 0)
 		json_object_set_new(rec, "rss_anon_kib", json_integer(anon));
 	if (o->ctx.observations)

@@ -148,3 +148,13 @@ static inline int vmb_disk_space_check(const char *who, const char *dir, uint64_
 	        err, VMB_ERR_USAGE, "%s needs %llu MiB of disk in %s, which has %llu MiB free", who,
 	        (unsigned long long)((need >> 20) + 16), dir, (unsigned long long)(avail >> 20));
 }
+
+/* Closes *fd (if open) and unlinks path when this workload made it. */
+static inline void vmb_disk_file_drop(int *fd, bool made, const char *path)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	if (made)
+		unlink(path);
+}

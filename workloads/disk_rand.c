@@ -331,10 +331,7 @@ static void disk_rand_teardown(struct vmb_workload_ctx *ctx)
 
 	if (!st)
 		return;
-	if (st->fd >= 0)
-		close(st->fd);
-	if (st->made)
-		unlink(st->path);
+	vmb_disk_file_drop(&st->fd, st->made, st->path);
 	free(st);
 	ctx->state = NULL;
 }

@@ -141,10 +141,7 @@ static void io_seq_teardown(struct vmb_workload_ctx *ctx)
 
 	if (!st)
 		return;
-	if (st->fd >= 0)
-		close(st->fd);
-	if (st->made)
-		unlink(st->path);
+	vmb_disk_file_drop(&st->fd, st->made, st->path);
 	free(st->buf);
 	free(st);
 	ctx->state = NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "pages.h"
 #include "vmbench/util.h"
 #include "vmbench/workload.h"
 
@@ -25,50 +26,6 @@ struct gups {
 	uint64_t *table;
 	size_t len; /* bytes */
 };
-
-/* AnonHugePages of the mapping that starts at addr, in KiB, from
- * /proc/self/smaps; -1 when it cannot be read or the mapping is not there. */
-static long anon_huge_kib(const void *addr)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[512];
-	bool in = false;
-	long kib = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		uintptr_t lo, hi;
-		long v;
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
-			if (in)
-				break;
-			in = lo == (uintptr_t)addr;
-		} else if (in && sscanf(line, "AnonHugePages: %ld kB", &v) == 1) {
-			kib = v;
-			break;
-		}
-	}
-	fclose(f);
-	return kib;
-}
-
-/* An anonymous mapping of len bytes on a 2 MiB boundary, the slack around
- * it unmapped, so it is one VMA that huge pages can fill. */
-static void *map_aligned(size_t len)
-{
-	size_t span = len + HUGE_2M;
-	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	char *start = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
-	if (start > p)
-		munmap(p, (size_t)(start - p));
-	if (p + span > start + len)
-		munmap(start + len, (size_t)(p + span - (start + len)));
-	return start;
-}
 
 /* The next value of the HPCC stream: a shift register over GF(2). */
 static inline uint64_t lfsr(uint64_t x)
@@ -98,7 +55,7 @@ static int mem_gups_setup(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 		return vmb_error_sys(err, ENOMEM, "mem-gups: state");
 	ctx->state = st;
 	st->len = (size_t)ctx->param[P_TABLE];
-	st->table = map_aligned(st->len);
+	st->table = vmb_map_2m_aligned(st->len);
 	if (!st->table)
 		return vmb_error_sys(err, errno, "mem-gups: table of %zu MiB", st->len >> 20);
 	if (madvise(st->table, st->len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) < 0 &&
@@ -111,7 +68,7 @@ static int mem_gups_setup(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 	size_t n = st->len / sizeof(uint64_t);
 	for (size_t i = 0; i < n; i++)
 		st->table[i] = i;
-	long kib = anon_huge_kib(st->table);
+	long kib = vmb_anon_huge_kib(st->table);
 	if (ctx->thread == 0)
 		ctx->observations = json_pack("{s:s, s:I}", "pages", huge ? "2M asked" : "4K",
 		                              "huge_kib", (json_int_t)kib);

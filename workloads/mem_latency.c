@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "pages.h"
 #include "vmbench/util.h"
 #include "vmbench/workload.h"
 
@@ -30,67 +31,6 @@ struct chase {
 static inline uint64_t below(struct vmb_rng *r, uint64_t bound)
 {
 	return (uint64_t)(((unsigned __int128)vmb_rng_next(r) * bound) >> 64);
-}
-
-/* An anonymous mapping of len bytes starting on a 2 MiB boundary, with the
- * slack around it unmapped so the mapping is one VMA of exactly len bytes. */
-static char *map_aligned(size_t len)
-{
-	size_t span = len + HUGE_2M;
-	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	uintptr_t a = ((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1);
-	char *start = (char *)a;
-	if (start > p)
-		munmap(p, (size_t)(start - p));
-	if (p + span > start + len)
-		munmap(start + len, (size_t)(p + span - (start + len)));
-	return start;
-}
-
-/* AnonHugePages of the mapping that starts at addr, in KiB, from
- * /proc/self/smaps; -1 when it cannot be read or the mapping is not there. */
-static long anon_huge_kib(const void *addr)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[512];
-	bool in = false;
-	long kib = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		uintptr_t lo, hi;
-		long v;
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
-			if (in)
-				break;
-			in = lo == (uintptr_t)addr;
-		} else if (in && sscanf(line, "AnonHugePages: %ld kB", &v) == 1) {
-			kib = v;
-			break;
-		}
-	}
-	fclose(f);
-	return kib;
-}
-
-/* The bracketed word of the host's THP mode ("madvise"), or "unknown". */
-static void thp_mode(char *buf, size_t len)
-{
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
-	char line[128], *a, *b;
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) && (b = strchr(a, ']'))) {
-		*b = '\0';
-		snprintf(buf, len, "%s", a + 1);
-	}
-	fclose(f);
 }
 
 #ifndef MADV_POPULATE_WRITE
@@ -126,7 +66,7 @@ static int mem_latency_setup(struct vmb_workload_ctx *ctx, struct vmb_error *err
 		return vmb_error_sys(err, ENOMEM, "mem-latency: state");
 	ctx->state = st;
 	st->len = (size_t)((to + HUGE_2M - 1) & ~(HUGE_2M - 1));
-	st->region = map_aligned(st->len);
+	st->region = vmb_map_2m_aligned(st->len);
 	if (!st->region)
 		return vmb_error_sys(err, errno, "mem-latency: mapping %zu MiB", st->len >> 20);
 	/* 4 KiB pages first: the kernel must not back the region with huge ones */
@@ -144,7 +84,7 @@ static int mem_latency_setup(struct vmb_workload_ctx *ctx, struct vmb_error *err
 	/* the shuffle's random swaps go faster without TLB misses; a hint only */
 	madvise(st->order, st->order_len, MADV_HUGEPAGE);
 	memset(st->order, 0, st->order_len);
-	observe(ctx, "huge_kib_4k", json_integer(anon_huge_kib(st->region)));
+	observe(ctx, "huge_kib_4k", json_integer(vmb_anon_huge_kib(st->region)));
 	return 0;
 }
 
@@ -247,7 +187,7 @@ static const char *go_huge(struct vmb_workload_ctx *ctx, char *why, size_t len)
 	char mode[32];
 	long kib;
 
-	thp_mode(mode, sizeof(mode));
+	vmb_thp_mode(mode, sizeof(mode));
 	observe(ctx, "thp_enabled", json_string(mode));
 	if (ctx->param[P_TO] < HUGE_2M) {
 		snprintf(why, len, "working sets under 2 MiB fit no huge page");
@@ -260,7 +200,7 @@ static const char *go_huge(struct vmb_workload_ctx *ctx, char *why, size_t len)
 		return why;
 	}
 	touch_pages(st->region, st->len);
-	kib = anon_huge_kib(st->region);
+	kib = vmb_anon_huge_kib(st->region);
 	observe(ctx, "huge_kib", json_integer(kib));
 	if (kib < 0) {
 		snprintf(why, len, "AnonHugePages of the region unreadable in /proc/self/smaps");

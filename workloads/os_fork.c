@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pages.h"
 #include "vmbench/util.h"
 #include "vmbench/workload.h"
 
@@ -54,21 +55,6 @@ static void os_fork_teardown(struct vmb_workload_ctx *ctx)
 	ctx->state = NULL;
 }
 
-/* A "kB" line of /proc/self/status, or -1 when there is none. */
-static long status_kib(const char *key)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen("/proc/self/status", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, key, strlen(key)) == 0)
-			v = atol(line + strlen(key));
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /* Waits for child pid; its wait status, or -1 with errno set. */
 static int reap(pid_t pid)
 {
@@ -91,7 +77,7 @@ static int os_fork_run(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 	if (ctx->thread == 0) {
 		/* what each fork copies: the whole agent, every copy's memory
 		 * included (all copies are set up by now) */
-		long rss = status_kib("VmRSS:"), pte = status_kib("VmPTE:");
+		long rss = vmb_status_kib("VmRSS:"), pte = vmb_status_kib("VmPTE:");
 		json_t *obs = json_object();
 		if (rss >= 0)
 			json_object_set_new(obs, "forked_rss_kib", json_integer(rss));

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
+#include "pages.h"
 #include "vmbench/util.h"
 #include "vmbench/workload.h"
 
@@ -26,66 +27,6 @@ struct faults {
 	const char *huge_why; /* set when the huge half could not run at all */
 	char why[128];
 };
-
-/* AnonHugePages of the mapping that starts at addr, in KiB, from
- * /proc/self/smaps; -1 when it cannot be read or the mapping is not there. */
-static long anon_huge_kib(const void *addr)
-{
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char line[512];
-	bool in = false;
-	long kib = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		uintptr_t lo, hi;
-		long v;
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &lo, &hi) == 2) {
-			if (in)
-				break;
-			in = lo == (uintptr_t)addr;
-		} else if (in && sscanf(line, "AnonHugePages: %ld kB", &v) == 1) {
-			kib = v;
-			break;
-		}
-	}
-	fclose(f);
-	return kib;
-}
-
-/* The bracketed word of the host's THP mode ("madvise"), or "unknown". */
-static void thp_mode(char *buf, size_t len)
-{
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
-	char line[128], *a, *b;
-
-	snprintf(buf, len, "unknown");
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f) && (a = strchr(line, '[')) && (b = strchr(a, ']'))) {
-		*b = '\0';
-		snprintf(buf, len, "%s", a + 1);
-	}
-	fclose(f);
-}
-
-/* An anonymous mapping of len bytes on a 2 MiB boundary, the slack around
- * it unmapped, so it is one VMA that huge pages can fill; NULL on failure. */
-static char *map_aligned(size_t len)
-{
-	size_t span = len + HUGE_2M;
-	char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	char *start = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
-	if (start > p)
-		munmap(p, (size_t)(start - p));
-	if (p + span > start + len)
-		munmap(start + len, (size_t)(p + span - (start + len)));
-	return start;
-}
 
 static uint64_t minflt(void)
 {
@@ -162,7 +103,7 @@ static int round_2m(struct vmb_workload_ctx *ctx, struct vmb_hist *h, uint64_t r
 {
 	struct faults *st = ctx->state;
 	size_t len = (size_t)ctx->param[P_REGION], n = len / HUGE_2M;
-	char *p = map_aligned(len);
+	char *p = vmb_map_2m_aligned(len);
 	uint64_t sum = 0;
 
 	if (!p)
@@ -184,7 +125,7 @@ static int round_2m(struct vmb_workload_ctx *ctx, struct vmb_hist *h, uint64_t r
 		      (unsigned char)p[(i + 1) * HUGE_2M - 1];
 	}
 	uint64_t faults = minflt() - f0;
-	long kib = anon_huge_kib(p);
+	long kib = vmb_anon_huge_kib(p);
 	st->last_huge_kib = kib;
 	if (kib >= 0 && (uint64_t)kib * 1024 == len) {
 		for (size_t i = 0; i < n; i++)
@@ -221,7 +162,7 @@ static int page_fault_run(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 		if (!st->huge_why && round_2m(ctx, h2, r, err) < 0)
 			return -1;
 	}
-	thp_mode(mode, sizeof(mode));
+	vmb_thp_mode(mode, sizeof(mode));
 	if (!st->huge_why && st->rounds_2m == 0) {
 		snprintf(st->why, sizeof(st->why),
 		         "THP mode %s: no round got all huge pages (last: %ld of %" PRIu64 " KiB)",
