@@ -426,6 +426,26 @@ static int warnings_table(struct vmb_report *rep)
 	return finish(t);
 }
 
+/* Whether a core figure is one derived from the hardware counters (IPC and
+ * per-operation counts): the tables show them beside the workload's own. */
+static bool from_counters(const char *owner, const char *name)
+{
+	static const char *const derived[] = {"ipc",
+	                                      "cycles_per_op",
+	                                      "branch_misses_per_op",
+	                                      "l1d_misses_per_op",
+	                                      "llc_misses_per_op",
+	                                      "dtlb_misses_per_op",
+	                                      NULL};
+
+	if (strcmp(owner, "core") != 0)
+		return false;
+	for (const char *const *d = derived; *d; d++)
+		if (strcmp(*d, name) == 0)
+			return true;
+	return false;
+}
+
 /* Every figure the suite's workloads declare of their own (their
  * percentiles, IOPS, curves' points aside), beyond the headline: one row a
  * figure, one column a series, the median and its interval. None: no table. */
@@ -445,12 +465,13 @@ static int figures_table(struct vmb_report *rep, const char *suite)
 		json_object_foreach(decls, name, decl)
 		{
 			const char *owner = vmb_rep_str(decl, "owner"), *unit = "";
-			if (!owner || strcmp(owner, ws[w]) != 0)
+			if (!owner || (strcmp(owner, ws[w]) != 0 && !from_counters(owner, name)))
 				continue;
 			if (!t) {
 				snprintf(id, sizeof(id), "figures-%s", suite);
 				snprintf(title, sizeof(title),
-				         "Suite %s: the workloads' own figures", suite);
+				         "Suite %s: the workloads' own figures and counters",
+				         suite);
 				t = new_table(rep, id, title, 2 + rep->nseries);
 				if (!t)
 					goto fail;
