@@ -467,6 +467,17 @@ static int figures_table(struct vmb_report *rep, const char *suite)
 			const char *owner = vmb_rep_str(decl, "owner"), *unit = "";
 			if (!owner || (strcmp(owner, ws[w]) != 0 && !from_counters(owner, name)))
 				continue;
+			double typical = NAN;
+			for (size_t s = 0; s < rep->nseries && !isfinite(typical); s++) {
+				json_t *a = json_object_get(
+				        json_object_get(vmb_report_case(rep, s, ws[w]),
+				                        "aggregates"),
+				        name);
+				if (json_is_number(json_object_get(a, "median")))
+					typical = json_number_value(json_object_get(a, "median"));
+			}
+			if (!isfinite(typical))
+				continue;
 			if (!t) {
 				snprintf(id, sizeof(id), "figures-%s", suite);
 				snprintf(title, sizeof(title),
@@ -484,17 +495,6 @@ static int figures_table(struct vmb_report *rep, const char *suite)
 				for (size_t s = 0; s < rep->nseries; s++)
 					cell(t, -1, 2 + s, "%s", rep->series[s].name);
 			}
-			double typical = NAN;
-			for (size_t s = 0; s < rep->nseries && !isfinite(typical); s++) {
-				json_t *a = json_object_get(
-				        json_object_get(vmb_report_case(rep, s, ws[w]),
-				                        "aggregates"),
-				        name);
-				if (json_is_number(json_object_get(a, "median")))
-					typical = json_number_value(json_object_get(a, "median"));
-			}
-			if (!isfinite(typical))
-				continue;
 			double div =
 			        vmb_rep_time_divisor(typical, vmb_rep_str(decl, "unit"), &unit);
 			long r = add_row(t);
