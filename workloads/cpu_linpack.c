@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vec.h"
 #include "vmbench/util.h"
 #include "vmbench/workload.h"
 
@@ -67,22 +68,6 @@ static void cpu_linpack_teardown(struct vmb_workload_ctx *ctx)
 	ctx->state = NULL;
 }
 
-/* y -= m * x over len elements. Unrolled by four so that GCC's -O2 packs the
- * body into vector instructions (its loop vectoriser stays off at -O2). */
-static void row_update(double *restrict y, const double *restrict x, double m, size_t len)
-{
-	size_t j = 0;
-
-	for (; j + 4 <= len; j += 4) {
-		y[j] -= m * x[j];
-		y[j + 1] -= m * x[j + 1];
-		y[j + 2] -= m * x[j + 2];
-		y[j + 3] -= m * x[j + 3];
-	}
-	for (; j < len; j++)
-		y[j] -= m * x[j];
-}
-
 /* The dot product of len elements, four partial sums (a fixed order, so the
  * result is the same bit for bit on every launch). */
 static double dot(const double *restrict u, const double *restrict v, size_t len)
@@ -135,7 +120,7 @@ static int lu_factor(double *a, size_t *piv, size_t n)
 			double *row = a + i * n;
 			double m = row[k] * inv;
 			row[k] = m;
-			row_update(row + k + 1, pivot_row + k + 1, m, n - k - 1);
+			vmb_axpy(row + k + 1, pivot_row + k + 1, -m, n - k - 1);
 		}
 	}
 	return 0;

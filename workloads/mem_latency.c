@@ -151,8 +151,9 @@ static void sweep(struct vmb_workload_ctx *ctx, const char *curve, bool sums, do
 
 	for (uint64_t ws = ctx->param[P_FROM]; ws <= ctx->param[P_TO]; ws *= 2) {
 		size_t n = (size_t)(ws / LINE);
-		/* a warm-up lap (up to a quarter of the timed count) fills caches and TLB */
-		uint64_t warm = ((n < count / 4 ? n : count / 4) + UNROLL - 1) / UNROLL * UNROLL;
+		/* a warm-up lap fills caches and TLB: the whole cycle where the
+		 * timed loads cover it, else as many loads as are timed */
+		uint64_t warm = ((n < count ? n : count) + UNROLL - 1) / UNROLL * UNROLL;
 
 		vmb_untimed_begin(ctx);
 		build_chain(st, ctx->seed, n);
