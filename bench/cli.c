@@ -1,10 +1,13 @@
 /* cli.c: parsing `vmbench run` options into vmb_run_opts, and expanding them into cases. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -256,6 +259,43 @@ uint64_t vmb_param_value(const struct vmb_run_opts *o, const struct vmb_workload
 	return vmb_param_default(p, o->scale, o->quick);
 }
 
+/* The volume as an absolute path (it is handed to the agent and bind-mounted
+ * in the container), a directory the container's root can reach: that root
+ * is an unprivileged user on the host, so every directory above the volume
+ * must let others search it. */
+static int check_volume(struct vmb_run_opts *o, struct vmb_error *err)
+{
+	static char abs[PATH_MAX];
+	char part[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(o->volume, abs) || stat(abs, &st) < 0)
+		return vmb_error_set(err, VMB_ERR_USAGE, "--volume %s: %s", o->volume,
+		                     strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return vmb_error_set(err, VMB_ERR_USAGE, "--volume %s: not a directory", o->volume);
+	/* every directory from / down to the volume's parent, then the volume */
+	for (char *slash = abs; slash; slash = slash[1] ? strchr(slash + 1, '/') : NULL) {
+		size_t n = slash == abs ? 1 : (size_t)(slash - abs);
+		memcpy(part, abs, n);
+		part[n] = '\0';
+		if (stat(part, &st) == 0 && !(st.st_mode & S_IXOTH))
+			return vmb_error_set(err, VMB_ERR_USAGE,
+			                     "--volume %s: %s is not searchable by others (mode "
+			                     "%04o), so the container's root, an unprivileged user "
+			                     "on the host, cannot reach the volume",
+			                     o->volume, part, (unsigned)(st.st_mode & 07777));
+	}
+	if (stat(abs, &st) == 0 && !(st.st_mode & S_IXOTH))
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "--volume %s: not searchable by others (mode %04o), so the "
+		                     "container's root, an unprivileged user on the host, cannot "
+		                     "reach the volume",
+		                     o->volume, (unsigned)(st.st_mode & 07777));
+	o->volume = abs;
+	return 0;
+}
+
 enum { OPT_RUNNER_BASE = 1000 };
 
 /* Measured repetitions under --quick, unless --reps says otherwise. */
@@ -485,6 +525,8 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 		            : access(VMB_VOLUME_DEFAULT, W_OK | X_OK) == 0 ? VMB_VOLUME_DEFAULT
 		                                                           : VMB_SCRATCH_PARENT;
 	}
+	if (check_volume(o, err) < 0)
+		return -1;
 	if (o->nrunners == 0) {
 		for (unsigned i = 0; i < vmb_runner_count && i < VMB_MAX_LIST; i++)
 			o->runners[i] = vmb_runners[i];
@@ -531,8 +573,6 @@ static bool workload_selected(const struct vmb_run_opts *o, const struct vmb_wor
 	return false;
 }
 
-/* Why case (w, r) cannot run, into why; false if it can. The workload's own
- * needs come first: they hold on every host. */
 bool vmb_volume_not_disk(const char *dir, char *why, size_t len)
 {
 	struct statfs sfs;
@@ -551,6 +591,8 @@ bool vmb_volume_not_disk(const char *dir, char *why, size_t len)
 	return false;
 }
 
+/* Why case (w, r) cannot run, into why; false if it can. The workload's own
+ * needs come first: they hold on every host. */
 static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload *w,
                         const struct vmb_runner *r, const char *probe_why, char *why, size_t len)
 {
@@ -562,13 +604,14 @@ static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload 
 		val[i] = vmb_param_value(o, w, i);
 	uint64_t need = vmb_workload_memory_need(w, val, o->cores);
 	/* what the runner's instance leaves the workload of --memory, or at most */
+	bool limited = o->memory || r->workload_memory_max;
 	uint64_t room =
 	        o->memory ? (o->memory > r->memory_overhead ? o->memory - r->memory_overhead : 0)
 	                  : r->workload_memory_max;
 
 	if ((w->needs & VMB_NEED_DISK) && vmb_volume_not_disk(o->volume, mem, sizeof(mem)))
 		snprintf(why, len, "%s needs %s: %s", w->name, vmb_need_name(VMB_NEED_DISK), mem);
-	else if (room && need > room)
+	else if (limited && need > room)
 		snprintf(why, len,
 		         "%s needs %llu MiB with these parameters; runner %s leaves a workload "
 		         "%llu MiB%s",

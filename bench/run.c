@@ -551,6 +551,9 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	if (vmb_find_program("vmbench-agent", "VMBENCH_AGENT", "workloads", s.agent,
 	                     sizeof(s.agent), err) < 0)
 		return -1;
+	/* what killed runs left behind goes first: its space counts against this run */
+	sweep_stale(VMB_SCRATCH_PARENT, "vmbench-run");
+	sweep_stale(o.volume, "vmbench-volume");
 	if (configure_runners(&s, err) < 0) {
 		release_runners(&s);
 		return -1;
@@ -593,24 +596,34 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	s.tty = isatty(2);
 	s.t_start = vmb_now_ns();
-	sweep_stale(VMB_SCRATCH_PARENT, "vmbench-run");
-	sweep_stale(o.volume, "vmbench-volume");
 	snprintf(s.scratch, sizeof(s.scratch), VMB_SCRATCH_PARENT "/vmbench-run-%d-XXXXXX",
 	         (int)getpid());
 	snprintf(s.volume, sizeof(s.volume), "%s/vmbench-volume-%d-XXXXXX", o.volume,
 	         (int)getpid());
 	vmb_cgroup_sweep_stale();
-	if (!mkdtemp(s.scratch) || chmod(s.scratch, 0711) < 0) {
+	if (!mkdtemp(s.scratch)) {
 		s.scratch[0] = '\0';
 		s.volume[0] = '\0';
 		rc = vmb_error_sys(err, errno, "mkdtemp " VMB_SCRATCH_PARENT "/vmbench-run-XXXXXX");
-	} else if (!mkdtemp(s.volume) || chmod(s.volume, 01777) < 0) {
+	} else if (chmod(s.scratch, 0711) < 0) {
+		s.volume[0] = '\0';
+		rc = vmb_error_sys(err, errno, "chmod %s", s.scratch);
+	} else if (!mkdtemp(s.volume)) {
+		rc = vmb_error_sys(err, errno, "the run's volume %s", s.volume);
+		s.volume[0] = '\0';
+	} else if (chmod(s.volume, 01777) < 0) {
 		/* sticky and world-writable like /tmp: container root maps to
 		 * an unprivileged host uid, and must write here too */
 		rc = vmb_error_sys(err, errno, "the run's volume %s", s.volume);
-		s.volume[0] = '\0';
 	} else {
 		rc = begin(&s, json_incref(cmd), err);
+	}
+	if (rc < 0 && !s.root) {
+		/* nothing began: finish() will not run, so nothing is left here */
+		if (s.scratch[0])
+			vmb_rm_tree(s.scratch, NULL);
+		if (s.volume[0])
+			vmb_rm_tree(s.volume, NULL);
 	}
 	fprintf(stderr, "vmbench: %d case(s), %u launch(es); results in %s/results.json\n",
 	        s.ncases, s.total, s.dir);

@@ -82,7 +82,7 @@ static double per_op(json_t *s, const char *event)
 {
 	double ops = vmb_sample_num(s, "agent.counters_ops"), v = counter(s, event);
 
-	if (!(ops > 0))
+	if (isnan(ops)) /* one copy: the counters saw every operation */
 		ops = vmb_sample_num(s, "agent.ops");
 	return ops > 0 ? v / ops : NAN;
 }

@@ -99,9 +99,12 @@ void vmb_print_summary(FILE *f, json_t *root)
 			continue;
 		}
 		char ci[64], ratio[64] = "-", ops[32] = "-";
-		snprintf(ci, sizeof(ci), "%.4f [%.4f, %.4f]", med / 1e9,
-		         agg(c, "workload_wall_ns", "lo") / 1e9,
-		         agg(c, "workload_wall_ns", "hi") / 1e9);
+		if (isfinite(agg(c, "workload_wall_ns", "lo")))
+			snprintf(ci, sizeof(ci), "%.4f [%.4f, %.4f]", med / 1e9,
+			         agg(c, "workload_wall_ns", "lo") / 1e9,
+			         agg(c, "workload_wall_ns", "hi") / 1e9);
+		else /* one sample: no interval, rather than a made-up one */
+			snprintf(ci, sizeof(ci), "%.4f [one sample]", med / 1e9);
 		/* the case's own headline figure against the baseline runner's */
 		json_t *base = baseline ? find_case(cases, w, baseline) : NULL;
 		if (base == c)

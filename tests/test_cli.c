@@ -1,6 +1,7 @@
 /* test_cli.c: `vmbench run` option parsing and planning, good input and bad. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vmbench/cli.h"
 #include "vmbench/util.h"
@@ -350,4 +351,51 @@ Test(cli, reps_auto_and_its_limits)
 	bad("--max-reps", (const char *[]){"--reps", "auto", "--max-reps", "2", NULL});
 	bad("--max-reps", (const char *[]){"--reps", "9", "--max-reps", "20", NULL});
 	bad("--reps", (const char *[]){"--reps", "automatic", NULL});
+}
+
+/* A case the runner's instance cannot hold is skipped, saying so, on any
+ * host (the room is the runner's declaration, not a probe): the VM's guest
+ * keeps 192 MiB of --memory for its own kernel. */
+Test(cli, a_guest_too_small_for_the_workload_is_skipped)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+
+	cr_assert_eq(PARSE(&o, &err, "--workload", "mem-stream", "--param", "mem-stream.mib=32",
+	                   "--runner", "vm,native", "--memory", "128M"),
+	             0, "%s", err.msg);
+	int n = vmb_plan(&o, &cases, &err);
+	cr_assert_eq(n, 2, "%s", err.msg);
+	cr_assert_str_eq(cases[0].runner->name, "vm");
+	cr_assert(cases[0].skip_reason && strstr(cases[0].skip_reason, "leaves a workload 0 MiB"),
+	          "%s", cases[0].skip_reason ? cases[0].skip_reason : "not skipped");
+	free(cases);
+}
+
+/* A volume on tmpfs is memory, not a disk: the disk workloads are skipped
+ * there, naming it; the others run. */
+Test(cli, disk_workloads_skip_a_volume_in_memory)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+	char why[300];
+
+	if (access("/dev/shm", W_OK) != 0 || !vmb_volume_not_disk("/dev/shm", why, sizeof(why)))
+		cr_skip_test("no tmpfs at /dev/shm here");
+	cr_assert_eq(PARSE(&o, &err, "--workload", "disk-rand,cpu-int", "--runner", "native",
+	                   "--volume", "/dev/shm"),
+	             0, "%s", err.msg);
+	int n = vmb_plan(&o, &cases, &err);
+	cr_assert_eq(n, 2, "%s", err.msg);
+	for (int i = 0; i < n; i++) {
+		bool disk = strcmp(cases[i].workload->name, "disk-rand") == 0;
+		cr_assert_eq(cases[i].skip_reason != NULL, disk, "%s", cases[i].workload->name);
+		if (disk)
+			cr_assert(strstr(cases[i].skip_reason, "tmpfs") &&
+			                  strstr(cases[i].skip_reason, "--volume"),
+			          "%s", cases[i].skip_reason);
+	}
+	free(cases);
 }

@@ -31,6 +31,7 @@ struct evset {
 	long long kept[MAX_EVENTS]; /* counts set aside by pauses */
 	int running;
 	int paused;
+	int spoiled; /* a pause that could not set the counts aside */
 };
 
 struct vmb_counters {
@@ -134,6 +135,7 @@ static int start_set(struct evset *es, const char *what, struct vmb_error *err)
 		                     PAPI_strerror(rc));
 	es->running = 1;
 	es->paused = 0;
+	es->spoiled = 0;
 	memset(es->kept, 0, sizeof(es->kept));
 	return 0;
 }
@@ -143,9 +145,17 @@ void vmb_counters_pause(struct vmb_counters *c)
 	for (struct evset *es = &c->hw; es <= &c->sde; es++) {
 		if (!es->running || es->paused)
 			continue;
-		/* adds the counts so far to kept and zeroes the counters */
-		if (PAPI_accum(es->set, es->kept) == PAPI_OK)
-			es->paused = 1;
+		/* the counts so far set aside, then the counters zeroed; if
+		 * they cannot be zeroed, the counts would include the pause:
+		 * the set's figures are then unavailable, not wrong */
+		long long now[MAX_EVENTS];
+		if (PAPI_read(es->set, now) != PAPI_OK || PAPI_reset(es->set) != PAPI_OK) {
+			es->spoiled = 1;
+			continue;
+		}
+		for (int i = 0; i < es->n; i++)
+			es->kept[i] += now[i];
+		es->paused = 1;
 	}
 }
 
@@ -154,7 +164,8 @@ void vmb_counters_resume(struct vmb_counters *c)
 	for (struct evset *es = &c->hw; es <= &c->sde; es++) {
 		if (!es->paused)
 			continue;
-		PAPI_reset(es->set);
+		if (PAPI_reset(es->set) != PAPI_OK)
+			es->spoiled = 1; /* the counts would include the pause */
 		es->paused = 0;
 	}
 }
@@ -178,7 +189,11 @@ static void stop_set(struct evset *es, json_t *out)
 		json_t *v = json_object();
 		/* what ran while paused is not counted */
 		long long since = es->paused ? 0 : es->values[i];
-		if (rc == PAPI_OK)
+		if (rc == PAPI_OK && es->spoiled)
+			json_object_set_new(
+			        v, "unavailable",
+			        json_string("PAPI_reset failed leaving an untimed stretch"));
+		else if (rc == PAPI_OK)
 			json_object_set_new(v, "value", json_integer(es->kept[i] + since));
 		else
 			json_object_set_new(v, "unavailable", json_string(PAPI_strerror(rc)));

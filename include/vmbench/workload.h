@@ -93,11 +93,14 @@ void vmb_curve_add(struct vmb_workload_ctx *ctx, const char *name, const char *x
                    const char *y_unit, double x, double y);
 
 /* A workload's own figure, which it sets with vmb_figure_set: read from the
- * agent's result record as agent.figures.NAME. */
-#define VMB_FIGURE(name, unit, better, help)                                                       \
+ * agent's result record as agent.figures.NAME; repeated launches aggregate
+ * to their median (VMB_FIGURE_AGG: to another statistic of them). */
+#define VMB_FIGURE_AGG(name, unit, better, aggregate, help)                                        \
 	{                                                                                          \
-		name, unit, better, VMB_AGG_MEDIAN, help, NULL, "agent.figures." name              \
+		name, unit, better, aggregate, help, NULL, "agent.figures." name                   \
 	}
+#define VMB_FIGURE(name, unit, better, help)                                                       \
+	VMB_FIGURE_AGG(name, unit, better, VMB_AGG_MEDIAN, help)
 /* A distribution's percentiles, as figures NAME_p50, _p90, _p99, _p999
  * (lower is better: latencies). */
 #define VMB_DISTRIBUTION(name, unit, help)                                                         \
