@@ -23,17 +23,6 @@ struct exec_state {
 	char path[4096];
 };
 
-/* Waits for child pid; its wait status, or -1 with errno set. */
-static int reap(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return status;
-}
-
 /* One posix_spawn of the program and its wait: the wait status, or -1 with
  * err set. */
 static int spawn_once(const char *path, struct vmb_error *err)
@@ -45,7 +34,7 @@ static int spawn_once(const char *path, struct vmb_error *err)
 
 	if (rc != 0)
 		return vmb_error_sys(err, rc, "exec: posix_spawn %s", path);
-	int status = reap(pid);
+	int status = vmb_reap(pid);
 	if (status < 0)
 		return vmb_error_sys(err, errno, "exec: waitpid");
 	return status;
@@ -107,12 +96,12 @@ static int os_exec_run(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 		}
 		if (pid < 0)
 			return vmb_error_sys(err, errno, "exec: fork");
-		int status = reap(pid);
+		int status = vmb_reap(pid);
 		uint64_t dt = vmb_now_ns() - t0;
 		if (status < 0) {
 			int saved = errno;
 			kill(pid, SIGKILL);
-			reap(pid);
+			vmb_reap(pid);
 			return vmb_error_sys(err, saved, "exec: waitpid");
 		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)

@@ -55,17 +55,6 @@ static void os_fork_teardown(struct vmb_workload_ctx *ctx)
 	ctx->state = NULL;
 }
 
-/* Waits for child pid; its wait status, or -1 with errno set. */
-static int reap(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return status;
-}
-
 static int os_fork_run(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 {
 	uint64_t forks = ctx->param[P_FORKS], sum = 0;
@@ -93,12 +82,12 @@ static int os_fork_run(struct vmb_workload_ctx *ctx, struct vmb_error *err)
 		if (pid < 0)
 			return vmb_error_sys(err, errno, "fork: fork (fork %llu)",
 			                     (unsigned long long)i);
-		int status = reap(pid);
+		int status = vmb_reap(pid);
 		uint64_t dt = vmb_now_ns() - t0;
 		if (status < 0) {
 			int saved = errno;
 			kill(pid, SIGKILL);
-			reap(pid);
+			vmb_reap(pid);
 			return vmb_error_sys(err, saved, "fork: waitpid");
 		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != (int)(i & 0x7f))

@@ -51,6 +51,9 @@ int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, 
 int vmb_parse_percent(const char *s, double min, double max, const char *what, double *out,
                       struct vmb_error *err);
 
+/* Waits for child pid, through EINTR; its wait status, or -1 with errno set. */
+int vmb_reap(pid_t pid);
+
 /* Writes all of buf to fd, retrying on EINTR and short writes; 0 or -1 (errno). */
 int vmb_write_all(int fd, const void *buf, size_t len);
 
