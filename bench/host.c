@@ -130,6 +130,24 @@ static void probe_gnuplot(struct vmb_probe *p)
 	snprintf(p->detail, sizeof(p->detail), "%s (%s)", path, line[0] ? line : "version unknown");
 }
 
+/* The VM runner's disk is made ext4 with e2fsprogs' mkfs.ext4. */
+static void probe_mkfs(struct vmb_probe *p)
+{
+	static const char *const paths[] = {"/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"};
+
+	p->what = "mkfs.ext4";
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (access(paths[i], X_OK) == 0) {
+			p->ok = true;
+			snprintf(p->detail, sizeof(p->detail),
+			         "%s makes the VM's disk (its disk workloads need it)", paths[i]);
+			return;
+		}
+	snprintf(p->detail, sizeof(p->detail), "mkfs.ext4 is not installed");
+	snprintf(p->hint, sizeof(p->hint),
+	         "apt-get install e2fsprogs (the VM runner's disk workloads need it)");
+}
+
 unsigned vmb_host_probe_all(struct vmb_probe *out)
 {
 	unsigned n = 0;
@@ -143,6 +161,7 @@ unsigned vmb_host_probe_all(struct vmb_probe *out)
 	n += 2;
 	probe_hwloc(&out[n++]);
 	probe_gnuplot(&out[n++]);
+	probe_mkfs(&out[n++]);
 	return n;
 }
 

@@ -353,6 +353,7 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		uint64_t val[VMB_MAX_PARAMS];
 		case_params(s->o, c->workload, val);
 		spec.memory_need = vmb_workload_memory_need(c->workload, val, s->o->cores);
+		spec.needs = c->workload->needs;
 	}
 	json_object_set_new(jc, "status", json_string("running"));
 	json_t *noise_before = vmb_noise_read();

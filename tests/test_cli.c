@@ -282,21 +282,24 @@ Test(cli, sizes)
 	cr_assert_eq(vmb_parse_size("M", 1, UINT64_MAX, "--memory", &v, &err), -1);
 }
 
-Test(cli, vm_skips_io_with_a_reason)
+/* The VM has a disk now: io-seq is planned on it, skipped at most because
+ * this host cannot run a VM (its probe), never for want of a disk. */
+Test(cli, vm_plans_io_on_its_disk)
 {
 	struct vmb_run_opts o;
 	struct vmb_error err;
 	struct vmb_case *cases;
+	char why[256] = "";
 
 	cr_assert_eq(PARSE(&o, &err, "--workload", "io-seq", "--runner", "vm,native"), 0);
 	int n = vmb_plan(&o, &cases, &err);
 	cr_assert_eq(n, 2);
-	/* the workload's need decides, on every host, before availability */
 	cr_assert_str_eq(cases[0].runner->name, "vm");
-	cr_assert_not_null(cases[0].skip_reason);
-	cr_assert(strstr(cases[0].skip_reason, "io-seq needs a disk") &&
-	                  strstr(cases[0].skip_reason, "virtio"),
-	          "%s", cases[0].skip_reason);
+	if (vmb_runner_find("vm")->probe(why, sizeof(why)) == 0)
+		cr_assert_null(cases[0].skip_reason, "%s", cases[0].skip_reason);
+	else
+		cr_assert(cases[0].skip_reason && !strstr(cases[0].skip_reason, "needs"), "%s",
+		          cases[0].skip_reason);
 	cr_assert_null(cases[1].skip_reason, "native has a disk: %s", cases[1].skip_reason);
 	free(cases);
 }

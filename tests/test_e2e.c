@@ -329,6 +329,8 @@ Test(e2e, bad_input_exits_2_and_names_it)
 	                                       "/etc/passwd", NULL});
 	expect_usage("--memory",
 	             (char *[]){(char *)vb, "run", "--runner", "vm", "--memory", "16M", NULL});
+	expect_usage("--io sideways",
+	             (char *[]){(char *)vb, "run", "--runner", "vm", "--io", "sideways", NULL});
 	expect_usage("/proc/vmbench-cannot", (char *[]){(char *)vb, "run", "--suite", "startup",
 	                                                "--out", "/proc/vmbench-cannot/x", NULL});
 	/* a workload's parameters, together and against the limits, before

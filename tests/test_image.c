@@ -289,6 +289,60 @@ Test(image, initramfs_holds_the_image_and_the_loader_cache, .timeout = 60)
 	free(cache);
 }
 
+/* Files of the image with the same bytes reach the guest once: a name after
+ * the first is a hard link (the first's inode number, no data of its own). On
+ * Debian the loader is one of them: at /lib64 and in its library directory. */
+Test(image, initramfs_stores_same_bytes_once, .timeout = 60)
+{
+	const char *init = getenv("VMBENCH_GUEST_INIT");
+	char *cache = th_tmpdir(), initrd[4096];
+	struct vmb_error err = {0};
+	struct {
+		unsigned ino, nlink;
+		const char *data;
+		size_t size;
+	} reg[256];
+	size_t nreg = 0, len, off = 0;
+
+	cr_assert_not_null(init, "VMBENCH_GUEST_INIT is not set (run through meson test)");
+	setenv("VMBENCH_CACHE", cache, 1);
+	cr_assert_eq(vmb_initramfs_ensure(getenv("VMBENCH_AGENT"), init, NULL, NULL, initrd,
+	                                  sizeof(initrd), &err),
+	             0, "%s", err.msg);
+	char *cpio = slurp(initrd, &len);
+	while (off + 110 <= len && nreg < 256) {
+		unsigned ino = hex8(cpio + off + 6), mode = hex8(cpio + off + 14);
+		unsigned nlink = hex8(cpio + off + 38), fsize = hex8(cpio + off + 54);
+		unsigned namesize = hex8(cpio + off + 94);
+		const char *name = cpio + off + 110;
+		if (strcmp(name, "TRAILER!!!") == 0)
+			break;
+		off = (off + 110 + namesize + 3) & ~(size_t)3;
+		if ((mode & 0170000) == 0100000) {
+			if (fsize == 0 && nlink > 1) {
+				bool first = false;
+				for (size_t i = 0; i < nreg && !first; i++)
+					first = reg[i].ino == ino && reg[i].size &&
+					        reg[i].nlink == nlink;
+				cr_assert(first, "%s: a link to bytes not written before it", name);
+			}
+			reg[nreg].ino = ino;
+			reg[nreg].nlink = nlink;
+			reg[nreg].data = cpio + off;
+			reg[nreg++].size = fsize;
+		}
+		off = (off + fsize + 3) & ~(size_t)3;
+	}
+	for (size_t i = 0; i < nreg; i++)
+		for (size_t j = i + 1; j < nreg; j++)
+			cr_assert(!reg[i].size || reg[i].size != reg[j].size ||
+			                  memcmp(reg[i].data, reg[j].data, reg[i].size) != 0,
+			          "the same %zu bytes twice in the initramfs", reg[i].size);
+	free(cpio);
+	vmb_rm_tree(cache, NULL);
+	free(cache);
+}
+
 /* A library under a directory that the container and the guest mount over
  * could never be loaded there: the image refuses it, saying why. */
 Test(image, library_under_tmp_is_refused)

@@ -144,7 +144,7 @@ Test(registry, needs_and_lacks_match)
 	                          *cpu = vmb_workload_find("cpu-int");
 
 	cr_assert(io->needs & VMB_NEED_DISK);
-	cr_assert_not_null(vmb_runner_lacks(vmb_runner_find("vm"), io));
+	cr_assert_null(vmb_runner_lacks(vmb_runner_find("vm"), io), "the VM has a virtio disk");
 	cr_assert_null(vmb_runner_lacks(vmb_runner_find("vm"), cpu));
 	cr_assert_null(vmb_runner_lacks(vmb_runner_find("native"), io));
 	cr_assert_null(vmb_runner_lacks(vmb_runner_find("container"), io));
@@ -152,6 +152,7 @@ Test(registry, needs_and_lacks_match)
 	struct vmb_workload net = *cpu;
 	net.needs = VMB_NEED_NETWORK;
 	cr_assert_not_null(vmb_runner_lacks(vmb_runner_find("container"), &net));
+	cr_assert_not_null(vmb_runner_lacks(vmb_runner_find("vm"), &net), "no network device");
 	cr_assert_null(vmb_runner_lacks(vmb_runner_find("native"), &net));
 }
 
@@ -210,6 +211,7 @@ Test(registry, suites_come_from_the_table)
 	cr_assert(vmb_suite_known("all"));
 	cr_assert_not(vmb_suite_known("gpu"));
 	cr_assert_not(vmb_suite_in_all("selftest"));
+	cr_assert_not(vmb_suite_in_all("hostile"));
 	cr_assert(vmb_suite_in_all("cpu"));
 }
 

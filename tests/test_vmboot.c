@@ -2,10 +2,12 @@
  * the boot layout in guest memory, the cpio writer, and module dependency resolution. */
 #include <asm/bootparam.h>
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,16 +18,16 @@
 #include "vmbench/image.h"
 #include "vmbench/util.h"
 
-/* A file that passes as a bzImage: one setup sector, then `body` bytes. */
-static char *fake_bzimage(const char *dir, const char *name, uint16_t version, size_t body,
-                          uint32_t syssize_extra)
+/* A file that passes as a bzImage: `sects` setup sectors, then `body` bytes. */
+static char *fake_bzimage_sects(const char *dir, const char *name, uint16_t version, size_t body,
+                                uint32_t syssize_extra, uint8_t sects)
 {
-	size_t size = 2 * 512 + body;
+	size_t off = (sects + 1u) * 512, size = off + body;
 	unsigned char *img = calloc(1, size);
 	struct setup_header h = {0};
 	char *path = malloc(strlen(dir) + strlen(name) + 2);
 
-	h.setup_sects = 1;
+	h.setup_sects = sects;
 	h.boot_flag = 0xAA55;
 	h.header = 0x53726448;
 	h.version = version;
@@ -39,13 +41,20 @@ static char *fake_bzimage(const char *dir, const char *name, uint16_t version, s
 	h.kernel_alignment = 0x200000;
 	memcpy(img + 0x1f1, &h, sizeof(h));
 	for (size_t i = 0; i < body; i++)
-		img[1024 + i] = (unsigned char)(i * 7);
+		img[off + i] = (unsigned char)(i * 7);
 	sprintf(path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "wb");
 	fwrite(img, 1, size, f);
 	fclose(f);
 	free(img);
 	return path;
+}
+
+/* The same with one setup sector: the kernel at file offset 1024. */
+static char *fake_bzimage(const char *dir, const char *name, uint16_t version, size_t body,
+                          uint32_t syssize_extra)
+{
+	return fake_bzimage_sects(dir, name, version, body, syssize_extra, 1);
 }
 
 static void expect_reject(const char *path, const char *needle)
@@ -131,6 +140,79 @@ Test(vmboot, layout_in_guest_memory)
 	cr_assert_eq(vmm_boot_load(&v, &b, &err), -1);
 	cr_assert(strstr(err.msg, "does not fit") && strstr(err.msg, "--memory"), "%s", err.msg);
 	free(v.mem);
+	vmb_rm_tree(dir, NULL);
+}
+
+/* The byte at off in the file at path. */
+static int byte_at(const char *path, long off)
+{
+	FILE *f = fopen(path, "rb");
+
+	cr_assert_not_null(f);
+	fseek(f, off, SEEK_SET);
+	int c = fgetc(f);
+	fclose(f);
+	return c;
+}
+
+/* Whether addr lies in a mapping of the file at path (/proc/self/maps). */
+static bool mapped_from(const void *addr, const char *path)
+{
+	char want[PATH_MAX], line[PATH_MAX + 128], name[PATH_MAX];
+	unsigned long lo, hi, at = (unsigned long)(uintptr_t)addr;
+	bool found = false;
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	cr_assert_not_null(realpath(path, want));
+	cr_assert_not_null(f);
+	while (!found && fgets(line, sizeof(line), f))
+		found = sscanf(line, "%lx-%lx %*s %*s %*s %*s %4095s", &lo, &hi, name) == 3 &&
+		        lo <= at && at < hi && strcmp(name, want) == 0;
+	fclose(f);
+	return found;
+}
+
+/* In page-aligned guest memory, as the VMM has it, the initramfs and a kernel
+ * that starts at a page boundary of its file (Debian's does) are mapped from
+ * their files, not copied, and the guest's writes never reach the files; a
+ * kernel that starts elsewhere in a page is copied. */
+Test(vmboot, files_mapped_into_guest_memory)
+{
+	char *dir = th_tmpdir(), initrd[300];
+	struct vmb_error err = {0};
+	static struct vmm v;
+	struct vmm_boot b = {.cmdline = "console=ttyS0"};
+
+	v.mem_size = 64u << 20;
+	v.mem = mmap(NULL, v.mem_size, PROT_READ | PROT_WRITE,
+	             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	cr_assert_neq(v.mem, MAP_FAILED);
+	snprintf(initrd, sizeof(initrd), "%s/initrd", dir);
+	make_file(initrd, (1u << 20) + 5);
+	b.initrd_path = initrd;
+	for (uint8_t sects = 1; sects <= 7; sects += 6) {
+		char name[16];
+		snprintf(name, sizeof(name), "k%u", sects);
+		b.kernel_path = fake_bzimage_sects(dir, name, 0x020f, 16384, 0, sects);
+		cr_assert_eq(vmm_boot_load(&v, &b, &err), 0, "%s", err.msg);
+		struct boot_params *bp = (struct boot_params *)(v.mem + VMM_ZERO_PAGE);
+		uint8_t *kernel = v.mem + VMM_KERNEL_ADDR, *ird = v.mem + bp->hdr.ramdisk_image;
+		cr_assert_eq(bp->hdr.ramdisk_size, (1u << 20) + 5);
+		cr_assert_eq(kernel[3], 21, "kernel body not at 1 MiB");
+		cr_assert_eq(kernel[16383], (uint8_t)(16383 * 7), "kernel body cut short");
+		cr_assert_eq(ird[5], 5, "initramfs bytes wrong");
+		cr_assert_eq(ird[(1u << 20) + 4], 4, "initramfs cut short");
+		cr_assert_eq(mapped_from(kernel, b.kernel_path), sects == 7,
+		             "kernel at file offset %u: mapped %d", (sects + 1u) * 512,
+		             mapped_from(kernel, b.kernel_path));
+		cr_assert(mapped_from(ird, initrd), "the initramfs was copied, not mapped");
+		kernel[3] = 0;
+		ird[5] = 0;
+		cr_assert_eq(byte_at(b.kernel_path, (sects + 1) * 512 + 3), 21,
+		             "a guest write reached the kernel's file");
+		cr_assert_eq(byte_at(initrd, 5), 5, "a guest write reached the initramfs's file");
+	}
+	munmap(v.mem, v.mem_size);
 	vmb_rm_tree(dir, NULL);
 }
 

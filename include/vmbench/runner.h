@@ -28,6 +28,7 @@ struct vmb_launch {
 	struct vmb_cgroup_limits limits; /* --cpus, --memory and placement */
 	const char *volume_dir;          /* host directory the agent's I/O goes to; NULL = none */
 	uint64_t memory_need;            /* bytes the workload needs in the instance */
+	unsigned needs;                  /* what the workload needs (enum vmb_need bits) */
 	void *config;                    /* the runner's configuration (its configure hook) */
 };
 

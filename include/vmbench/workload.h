@@ -197,7 +197,8 @@ int vmb_workload_param_index(const struct vmb_workload *w, const char *name);
 const char *const *vmb_suites(void);
 
 /* Whether `suite` is part of "all" (every suite but "selftest", whose workloads
- * misbehave on purpose for the tests). */
+ * misbehave on purpose, and "hostile", whose one attacks the VM's devices:
+ * both run only when named). */
 bool vmb_suite_in_all(const char *suite);
 
 /* True if `suite` names a suite that has at least one workload, or is "all". */

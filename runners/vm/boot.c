@@ -1,12 +1,13 @@
-/* boot.c: the Linux x86 boot protocol for a bzImage: header checks, kernel, command line,
- * initramfs, zero page with the e820 map, and a boot vCPU already in 64-bit mode. */
+/* boot.c: the Linux x86 boot protocol for a bzImage: header checks, kernel and initramfs
+ * mapped from their files, command line, zero page with the e820 map, and a boot vCPU
+ * already in 64-bit mode. */
 #include <asm/bootparam.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,43 +24,73 @@ static int boot_fail(struct vmb_error *err, const char *what, const char *path, 
 	                     detail ? detail : "", detail ? ")" : "");
 }
 
-/* Reads the whole file; NULL with err on failure. */
-static uint8_t *boot_slurp(const char *path, size_t *size, struct vmb_error *err)
+/* A kernel or initramfs file, mapped read-only: what the VMM reads of it (the
+ * header) comes from the page cache and counts as no one's private memory. */
+struct boot_file {
+	int fd;
+	size_t size;
+	const uint8_t *img; /* the whole file; NULL when it is empty */
+};
+
+static void boot_file_close(struct boot_file *f)
+{
+	if (f->img)
+		munmap((void *)f->img, f->size);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->img = NULL;
+	f->fd = -1;
+}
+
+/* Opens and maps path; 0, or -1 with err (and f closed). */
+static int boot_file_open(struct boot_file *f, const char *path, struct vmb_error *err)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t *buf = NULL;
-	size_t got = 0;
-	ssize_t n = 0;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		boot_fail(err, "cannot read", path, fd < 0 ? strerror(errno) : "not a file");
-		goto out;
+	f->img = NULL;
+	f->size = 0;
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0 || fstat(f->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		boot_fail(err, "cannot read", path, f->fd < 0 ? strerror(errno) : "not a file");
+		boot_file_close(f);
+		return -1;
 	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		boot_fail(err, "cannot read", path, "out of memory");
-		goto out;
+	f->size = (size_t)st.st_size;
+	if (f->size) {
+		void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, f->fd, 0);
+		if (m == MAP_FAILED) {
+			boot_fail(err, "cannot map", path, strerror(errno));
+			boot_file_close(f);
+			return -1;
+		}
+		f->img = m;
 	}
-	while (got < (size_t)st.st_size) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
+	return 0;
+}
+
+/* Puts bytes [off, off + len) of f at guest address gpa. Where both the file
+ * offset and the host address are page aligned, the file is mapped there,
+ * private and writable (copy on write) over the guest's anonymous memory:
+ * nothing is read or copied now, the guest's first touch of a page brings it
+ * from the page cache, and what the guest writes stays in guest memory. The
+ * last page's tail past the end of the file reads as zeros, as fresh guest
+ * memory would. Elsewhere (a kernel that starts inside a page of its file;
+ * memory from malloc, as in the tests) the bytes are copied. 0, or -1 with err. */
+static int boot_place(struct vmm *v, const struct boot_file *f, const char *path, size_t off,
+                      size_t len, uint64_t gpa, struct vmb_error *err)
+{
+	uint8_t *dst = v->mem + gpa;
+
+	if (!len)
+		return 0;
+	if ((off | (uintptr_t)dst) & 4095) {
+		memcpy(dst, f->img + off, len);
+		return 0;
 	}
-	if (got != (size_t)st.st_size) {
-		boot_fail(err, "read failed", path,
-		          n < 0 ? strerror(errno) : "the file shrank while it was read");
-		free(buf);
-		buf = NULL;
-	}
-	*size = got;
-out:
-	if (fd >= 0)
-		close(fd);
-	return buf;
+	if (mmap(dst, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, f->fd, (off_t)off) ==
+	    MAP_FAILED)
+		return boot_fail(err, "cannot map into guest memory", path, strerror(errno));
+	return 0;
 }
 
 /* The kernel's version string from its header, printable ASCII only (it goes
@@ -121,13 +152,12 @@ static int boot_check_header(const uint8_t *img, size_t size, const char *path, 
 
 int vmm_check_bzimage(const char *path, char *version, size_t vlen, struct vmb_error *err)
 {
-	size_t size;
-	uint8_t *img = boot_slurp(path, &size, err);
+	struct boot_file f;
 
-	if (!img)
+	if (boot_file_open(&f, path, err) < 0)
 		return -1;
-	int rc = boot_check_header(img, size, path, version, vlen, err);
-	free(img);
+	int rc = boot_check_header(f.img, f.size, path, version, vlen, err);
+	boot_file_close(&f);
 	return rc;
 }
 
@@ -164,19 +194,18 @@ static void boot_page_tables_and_gdt(struct vmm *v)
 
 int vmm_boot_load(struct vmm *v, struct vmm_boot *b, struct vmb_error *err)
 {
-	size_t ksize, isize = 0;
-	uint8_t *img = boot_slurp(b->kernel_path, &ksize, err), *initrd = NULL;
+	struct boot_file k, ird = {.fd = -1};
 	int rc = -1;
 
-	if (!img)
+	if (boot_file_open(&k, b->kernel_path, err) < 0)
 		return -1;
-	if (boot_check_header(img, ksize, b->kernel_path, b->kernel_version,
+	if (boot_check_header(k.img, k.size, b->kernel_path, b->kernel_version,
 	                      sizeof(b->kernel_version), err) < 0)
 		goto out;
 	struct setup_header h;
-	memcpy(&h, img + SETUP_HDR_OFF, sizeof(h));
+	memcpy(&h, k.img + SETUP_HDR_OFF, sizeof(h));
 	size_t kernel_off = (size_t)((h.setup_sects ? h.setup_sects : 4) + 1) * 512;
-	size_t kernel_len = ksize - kernel_off;
+	size_t kernel_len = k.size - kernel_off;
 	/* the kernel decompresses in place: it needs init_size bytes from 1 MiB */
 	uint64_t kernel_end =
 	        VMM_KERNEL_ADDR + (h.init_size > kernel_len ? h.init_size : kernel_len);
@@ -187,7 +216,12 @@ int vmm_boot_load(struct vmm *v, struct vmm_boot *b, struct vmb_error *err)
 		              (unsigned long long)(v->mem_size >> 20));
 		goto out;
 	}
-	memcpy(v->mem + VMM_KERNEL_ADDR, img + kernel_off, kernel_len);
+	/* Mapped when kernel_off is page aligned (Debian's kernels: 0x5000);
+	 * else copied, since only a mapping at 1 MiB plus kernel_off's offset in
+	 * its page would be possible, and that relies on the decompressor moving
+	 * itself to an aligned address. */
+	if (boot_place(v, &k, b->kernel_path, kernel_off, kernel_len, VMM_KERNEL_ADDR, err) < 0)
+		goto out;
 
 	size_t cmdlen = strlen(b->cmdline);
 	if (cmdlen >= h.cmdline_size || cmdlen >= 0x10000) {
@@ -200,23 +234,23 @@ int vmm_boot_load(struct vmm *v, struct vmm_boot *b, struct vmb_error *err)
 
 	uint64_t initrd_addr = 0;
 	if (b->initrd_path) {
-		initrd = boot_slurp(b->initrd_path, &isize, err);
-		if (!initrd)
+		if (boot_file_open(&ird, b->initrd_path, err) < 0)
 			goto out;
 		uint64_t top = v->mem_size < (uint64_t)h.initrd_addr_max + 1
 		                       ? v->mem_size
 		                       : (uint64_t)h.initrd_addr_max + 1;
-		initrd_addr = (top - isize) & ~0xfffull;
-		if (isize >= top || initrd_addr < kernel_end) {
+		initrd_addr = (top - ird.size) & ~0xfffull;
+		if (ird.size >= top || initrd_addr < kernel_end) {
 			vmb_error_set(
 			        err, VMB_ERR_FAIL,
 			        "initramfs %s (%zu MiB) does not fit in guest memory of %llu MiB "
 			        "beside the kernel: raise --memory",
-			        b->initrd_path, isize >> 20,
+			        b->initrd_path, ird.size >> 20,
 			        (unsigned long long)(v->mem_size >> 20));
 			goto out;
 		}
-		memcpy(v->mem + initrd_addr, initrd, isize);
+		if (boot_place(v, &ird, b->initrd_path, 0, ird.size, initrd_addr, err) < 0)
+			goto out;
 	}
 
 	struct boot_params *bp = (struct boot_params *)(v->mem + VMM_ZERO_PAGE);
@@ -225,7 +259,7 @@ int vmm_boot_load(struct vmm *v, struct vmm_boot *b, struct vmb_error *err)
 	bp->hdr.type_of_loader = 0xff; /* a loader without an assigned id */
 	bp->hdr.cmd_line_ptr = (uint32_t)VMM_CMDLINE_ADDR;
 	bp->hdr.ramdisk_image = (uint32_t)initrd_addr;
-	bp->hdr.ramdisk_size = (uint32_t)isize;
+	bp->hdr.ramdisk_size = (uint32_t)ird.size;
 	bp->hdr.loadflags |= LOADED_HIGH;
 	boot_e820_add(bp, 0, VMM_EBDA_START, 1); /* RAM */
 	boot_e820_add(bp, VMM_EBDA_START, VMM_KERNEL_ADDR - VMM_EBDA_START,
@@ -234,8 +268,8 @@ int vmm_boot_load(struct vmm *v, struct vmm_boot *b, struct vmb_error *err)
 	boot_page_tables_and_gdt(v);
 	rc = 0;
 out:
-	free(img);
-	free(initrd);
+	boot_file_close(&k);
+	boot_file_close(&ird);
 	return rc;
 }
 

@@ -19,6 +19,8 @@ enum { RBR_THR, IER, IIR_FCR, LCR, MCR, LSR, MSR, SCR };
 
 struct uart {
 	int irq;
+	int irq_fd; /* raises irq (KVM_IRQFD), from the start hook on */
+	struct vmm_dev *dev;
 	uint8_t ier, lcr, mcr, scr, fcr, dll, dlm;
 	bool thre_pending;      /* transmitter-empty interrupt not yet acknowledged */
 	bool console_line_seen; /* the first whole line was written */
@@ -63,8 +65,11 @@ static void uart_console_byte(struct vmm *v, struct uart *u, uint8_t b)
 static void uart_update_irq(struct vmm *v, struct uart *u)
 {
 	if ((u->ier & IER_THRE) && u->thre_pending) {
+		uint64_t one = 1;
 		u->irqs++;
-		vmm_irq_pulse(v, u->irq);
+		atomic_fetch_add(&u->dev->interrupts, 1);
+		if (u->irq_fd < 0 || write(u->irq_fd, &one, sizeof(one)) != sizeof(one))
+			vmm_irq_pulse(v, u->irq); /* before start, or without irqfd */
 	}
 }
 
@@ -177,8 +182,33 @@ static void uart_report(struct vmm *v, struct vmm_dev *d, json_t *counters)
 	                    json_integer((json_int_t)u->dropped));
 }
 
-static const struct vmm_dev_ops uart_ops = {
-        .kind = "uart", .io = uart_io, .report = uart_report, .release = free};
+/* Its line's eventfd, once the VM exists; a host without KVM_IRQFD keeps
+ * raising the line by ioctl. */
+static int uart_start(struct vmm *v, struct vmm_dev *d, struct vmb_error *err)
+{
+	struct uart *u = d->state;
+	struct vmb_error ignored = {0};
+
+	(void)err;
+	if (v->fd >= 0)
+		u->irq_fd = vmm_irqfd(v, u->irq, &ignored);
+	return 0;
+}
+
+static void uart_release(void *state)
+{
+	struct uart *u = state;
+
+	if (u && u->irq_fd >= 0)
+		close(u->irq_fd);
+	free(u);
+}
+
+static const struct vmm_dev_ops uart_ops = {.kind = "uart",
+                                            .io = uart_io,
+                                            .start = uart_start,
+                                            .report = uart_report,
+                                            .release = uart_release};
 
 int vmm_uart_add(struct vmm *v, const char *name, uint16_t base, int irq, struct vmb_error *err)
 {
@@ -186,6 +216,14 @@ int vmm_uart_add(struct vmm *v, const char *name, uint16_t base, int irq, struct
 
 	if (!u)
 		return vmb_error_set(err, VMB_ERR_FAIL, "UART %s: out of memory", name);
-	u->irq = irq;
-	return vmm_bus_add(v, name, base, 8, &uart_ops, u, err);
+	u->irq_fd = -1;
+	u->irq = vmm_irq_alloc(v, irq, err);
+	if (u->irq < 0) {
+		free(u);
+		return -1;
+	}
+	if (vmm_bus_add(v, name, base, 8, &uart_ops, u, err) < 0)
+		return -1;
+	u->dev = v->bus.devs[v->bus.ndevs - 1];
+	return 0;
 }

@@ -17,21 +17,30 @@
 #include "vmbench/util.h"
 
 /* Bumped whenever what an archive holds changes, so that none of an older
- * layout is taken from the cache. 2: the image's tree, loader cache included. */
-#define INITRAMFS_LAYOUT "vmbench-initramfs-2"
+ * layout is taken from the cache. 2: the image's tree, loader cache included.
+ * 3: files of the image with the same bytes stored once, as hard links. */
+#define INITRAMFS_LAYOUT "vmbench-initramfs-3"
 
-static void header(struct vmb_cpio *c, const char *name, unsigned mode, size_t size, unsigned rmaj,
-                   unsigned rmin)
+/* An entry's header: inode number ino (0: the next one) with nlink names. */
+static void header_ino(struct vmb_cpio *c, const char *name, unsigned mode, size_t size,
+                       unsigned ino, unsigned nlink, unsigned rmaj, unsigned rmin)
 {
 	size_t namesize = strlen(name) + 1;
 
-	if (fprintf(c->f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X", ++c->ino,
-	            mode, 0u, 0u, 1u, 0u, size, 0u, 0u, rmaj, rmin, namesize, 0u) < 0)
+	if (fprintf(c->f, "070701%08X%08X%08X%08X%08X%08X%08zX%08X%08X%08X%08X%08zX%08X",
+	            ino ? ino : ++c->ino, mode, 0u, 0u, nlink, 0u, size, 0u, 0u, rmaj, rmin,
+	            namesize, 0u) < 0)
 		c->failed = EIO;
 	fwrite(name, 1, namesize, c->f);
 	/* header (110 bytes) plus name, padded to 4 */
 	for (size_t pad = (4 - (110 + namesize) % 4) % 4; pad; pad--)
 		fputc(0, c->f);
+}
+
+static void header(struct vmb_cpio *c, const char *name, unsigned mode, size_t size, unsigned rmaj,
+                   unsigned rmin)
+{
+	header_ino(c, name, mode, size, 0, 1, rmaj, rmin);
 }
 
 static void pad_data(struct vmb_cpio *c, size_t size)
@@ -45,16 +54,23 @@ void vmb_cpio_dir(struct vmb_cpio *c, const char *name)
 	header(c, name, 040755, 0, 0, 0);
 }
 
-void vmb_cpio_data(struct vmb_cpio *c, const char *name, const void *data, size_t len,
-                   unsigned mode)
+static void data_ino(struct vmb_cpio *c, const char *name, const void *data, size_t len,
+                     unsigned mode, unsigned ino, unsigned nlink)
 {
-	header(c, name, 0100000 | mode, len, 0, 0);
+	header_ino(c, name, 0100000 | mode, len, ino, nlink, 0, 0);
 	if (fwrite(data, 1, len, c->f) != len)
 		c->failed = EIO;
 	pad_data(c, len);
 }
 
-void vmb_cpio_file(struct vmb_cpio *c, const char *name, const char *host_path, unsigned mode)
+void vmb_cpio_data(struct vmb_cpio *c, const char *name, const void *data, size_t len,
+                   unsigned mode)
+{
+	data_ino(c, name, data, len, mode, 0, 1);
+}
+
+static void file_ino(struct vmb_cpio *c, const char *name, const char *host_path, unsigned mode,
+                     unsigned ino, unsigned nlink)
 {
 	struct stat st;
 	int fd = open(host_path, O_RDONLY | O_CLOEXEC);
@@ -71,9 +87,14 @@ void vmb_cpio_file(struct vmb_cpio *c, const char *name, const char *host_path, 
 		c->failed = errno;
 		return;
 	}
-	vmb_cpio_data(c, name, m, (size_t)st.st_size, mode);
+	data_ino(c, name, m, (size_t)st.st_size, mode, ino, nlink);
 	if (m)
 		munmap(m, (size_t)st.st_size);
+}
+
+void vmb_cpio_file(struct vmb_cpio *c, const char *name, const char *host_path, unsigned mode)
+{
+	file_ino(c, name, host_path, mode, 0, 1);
 }
 
 void vmb_cpio_symlink(struct vmb_cpio *c, const char *name, const char *target)
@@ -208,6 +229,130 @@ int vmb_modules_resolve(const char *moddir, const char *name, char ***paths, siz
 	return 0;
 }
 
+/* Regular files of the image with the same bytes as another (Debian's loader,
+ * for one, is there twice: at the path programs name as their interpreter and
+ * in its library directory). The guest gets the bytes once: newc entries that
+ * share an inode number and a link count above 1 are hard links, and the
+ * kernel links each one after the first to it. */
+struct same_file {
+	char *name; /* relative to the image's root */
+	size_t size;
+	unsigned mode;  /* permission bits: a group shares them too */
+	unsigned ino;   /* the group's inode number; 0: like no other file */
+	unsigned nlink; /* files in the group */
+	bool written;   /* the group's bytes are in the archive already */
+};
+
+/* What nftw fills (it passes no argument of its own to its callback). */
+static struct {
+	size_t root_len;
+	struct same_file *v;
+	size_t n, cap;
+	int failed;
+} files;
+
+static int collect_file(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)ftw;
+	if (flag != FTW_F || !S_ISREG(st->st_mode) || st->st_size == 0)
+		return 0;
+	if (files.n == files.cap) {
+		size_t cap = files.cap ? files.cap * 2 : 64;
+		struct same_file *v = realloc(files.v, cap * sizeof(*v));
+		if (!v) {
+			files.failed = ENOMEM;
+			return 1;
+		}
+		files.v = v;
+		files.cap = cap;
+	}
+	char *name = strdup(fpath + files.root_len + 1);
+	if (!name) {
+		files.failed = ENOMEM;
+		return 1;
+	}
+	files.v[files.n++] = (struct same_file){
+	        .name = name, .size = (size_t)st->st_size, .mode = st->st_mode & 07777};
+	return 0;
+}
+
+/* Whether root/a and root/b, both of size bytes, hold the same bytes. */
+static bool same_bytes(const char *root, const char *a, const char *b, size_t size)
+{
+	const char *names[2] = {a, b};
+	void *m[2] = {MAP_FAILED, MAP_FAILED};
+	char path[PATH_MAX];
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, names[i]);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			m[i] = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+			close(fd);
+		}
+	}
+	bool same = m[0] != MAP_FAILED && m[1] != MAP_FAILED && memcmp(m[0], m[1], size) == 0;
+	for (int i = 0; i < 2; i++)
+		if (m[i] != MAP_FAILED)
+			munmap(m[i], size);
+	return same;
+}
+
+static void same_files_free(void)
+{
+	for (size_t i = 0; i < files.n; i++)
+		free(files.v[i].name);
+	free(files.v);
+	memset(&files, 0, sizeof(files));
+}
+
+/* Groups the regular files under root by their bytes; 0, or -1 with err. A
+ * group's inode number lies far above those the writer hands out one by one. */
+static int same_files_find(const char *root, struct vmb_error *err)
+{
+	unsigned next_ino = 0x40000000u;
+
+	same_files_free();
+	files.root_len = strlen(root);
+	if (nftw(root, collect_file, 16, FTW_PHYS) != 0 || files.failed) {
+		int e = files.failed ? files.failed : errno ? errno : EIO;
+		same_files_free();
+		return vmb_error_sys(err, e, "read %s", root);
+	}
+	for (size_t i = 0; i < files.n; i++) {
+		struct same_file *a = &files.v[i];
+		if (a->ino && !a->nlink)
+			continue; /* in the group of an earlier file */
+		for (size_t j = i + 1; j < files.n; j++) {
+			struct same_file *b = &files.v[j];
+			if (b->ino || b->size != a->size || b->mode != a->mode ||
+			    !same_bytes(root, a->name, b->name, a->size))
+				continue;
+			if (!a->ino) {
+				a->ino = next_ino++;
+				a->nlink = 1;
+			}
+			b->ino = a->ino;
+			a->nlink++;
+		}
+	}
+	/* every name of a group says how many it has */
+	for (size_t i = 0; i < files.n; i++)
+		for (size_t j = 0; j < i && files.v[i].ino && !files.v[i].nlink; j++)
+			if (files.v[j].ino == files.v[i].ino)
+				files.v[i].nlink = files.v[j].nlink;
+	return 0;
+}
+
+/* The group of the file called name, or NULL if its bytes are its own. */
+static struct same_file *same_file_of(const char *name)
+{
+	for (size_t i = 0; i < files.n; i++)
+		if (files.v[i].ino && strcmp(files.v[i].name, name) == 0)
+			return &files.v[i];
+	return NULL;
+}
+
 static int add_tree(struct vmb_cpio *c, const char *root, const char *rel, int depth,
                     struct vmb_error *err);
 
@@ -227,7 +372,18 @@ static int add_entry(struct vmb_cpio *c, const char *root, const char *name, int
 		return add_tree(c, root, name, depth + 1, err);
 	}
 	if (S_ISREG(st.st_mode)) {
-		vmb_cpio_file(c, name, path, st.st_mode & 07777);
+		struct same_file *same = same_file_of(name);
+		unsigned mode = st.st_mode & 07777;
+		if (!same) {
+			vmb_cpio_file(c, name, path, mode);
+		} else if (!same->written) {
+			file_ino(c, name, path, mode, same->ino, same->nlink);
+			for (size_t i = 0; i < files.n; i++)
+				files.v[i].written |= files.v[i].ino == same->ino;
+		} else {
+			/* a later name of bytes already written: no data */
+			header_ino(c, name, 0100000 | mode, 0, same->ino, same->nlink, 0, 0);
+		}
 	} else if (S_ISLNK(st.st_mode)) {
 		ssize_t len = readlink(path, target, sizeof(target) - 1);
 		if (len < 0)
@@ -277,7 +433,10 @@ static int write_archive(const char *path, const char *image, const char *guest_
 
 	if (!c.f)
 		return vmb_error_sys(err, errno, "create %s", path);
-	int rc = add_tree(&c, image, "", 0, err);
+	int rc = same_files_find(image, err);
+	if (rc == 0)
+		rc = add_tree(&c, image, "", 0, err);
+	same_files_free();
 	vmb_cpio_chardev(&c, "dev/console", 5, 1);
 	vmb_cpio_file(&c, "init", guest_init, 0755);
 	vmb_cpio_dir(&c, "modules");

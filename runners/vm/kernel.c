@@ -94,6 +94,34 @@ int vmb_guest_kernel_check(const char *path, struct vmb_error *err)
 	return 0;
 }
 
+/* The modules of a kernel given by path: its version's first word names
+ * them, beside it as a package unpacks (DIR/boot/vmlinuz-V with
+ * DIR/lib/modules/V), else the host's /lib/modules/V; none found leaves
+ * moddir empty (the guest then has no disk driver). */
+static void explicit_moddir(struct vmb_guest_kernel *k)
+{
+	char release[128], dir[PATH_MAX];
+	size_t n = strcspn(k->version, " ");
+
+	if (n == 0 || n >= sizeof(release))
+		return;
+	memcpy(release, k->version, n);
+	release[n] = '\0';
+	snprintf(dir, sizeof(dir), "%s", k->path);
+	for (int up = 0; up < 2; up++) {
+		char *slash = strrchr(dir, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+	snprintf(k->moddir, sizeof(k->moddir), "%s/lib/modules/%s", dir, release);
+	if (access(k->moddir, R_OK) == 0)
+		return;
+	snprintf(k->moddir, sizeof(k->moddir), "/lib/modules/%s", release);
+	if (access(k->moddir, R_OK) < 0)
+		k->moddir[0] = '\0';
+}
+
 int vmb_guest_kernel_find(const char *explicit, struct vmb_guest_kernel *k, struct vmb_error *err)
 {
 	struct vmb_error why = {0};
@@ -105,6 +133,7 @@ int vmb_guest_kernel_find(const char *explicit, struct vmb_guest_kernel *k, stru
 			return vmb_error_set(err, VMB_ERR_USAGE, "--kernel %s", why.msg);
 		snprintf(k->path, sizeof(k->path), "%s", explicit);
 		snprintf(k->source, sizeof(k->source), "--kernel");
+		explicit_moddir(k);
 		return 0;
 	}
 	uname(&u);

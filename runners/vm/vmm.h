@@ -12,8 +12,10 @@
 
 #include "vmbench/error.h"
 
-#define VMM_MAX_CPUS 64
-#define VMM_MAX_DEVS 8 /* device instances on one VM's bus */
+#define VMM_MAX_CPUS   64
+#define VMM_MAX_DEVS   16 /* device instances on one VM's bus */
+#define VMM_MAX_RANGES 32 /* port or MMIO ranges on one VM's bus, each space */
+#define VMM_MAX_ROUTES 64 /* GSI routes: the IOAPIC's 24 pins, then MSI vectors */
 
 /* The descriptors vmbench hands vmbench-vmm (runners/vm/vm.c spawns it):
  * the guest's records and the VMM's own travel apart, so that nothing the
@@ -40,6 +42,9 @@ enum {
 #define VMM_MAX_MEMORY   (3072ull << 20) /* below the 32-bit MMIO hole (IOAPIC, LAPIC) */
 #define VMM_IOAPIC_ADDR  0xfec00000u
 #define VMM_LAPIC_ADDR   0xfee00000u
+#define VMM_PCI_MMIO     0xe0000000u /* where the VMM first places PCI memory BARs */
+#define VMM_PCI_MMIO_END 0xfec00000u /* the guest may move them anywhere below */
+#define VMM_IOAPIC_PINS  24
 
 /* The guest's console: the first PC serial port. */
 #define VMM_UART_PORT 0x3f8
@@ -55,41 +60,84 @@ enum {
 struct vmm;
 struct vmm_dev;
 
-/* What a kind of device does; one static instance per device file. */
+/* The two address spaces a device can claim ranges in. */
+enum vmm_space { VMM_PIO, VMM_MMIO };
+
+/* What a kind of device does; one static instance per device file. Every
+ * hook is called with the device's lock held, except start and stop. */
 struct vmm_dev_ops {
 	const char *kind;
-	/* An access at offset off of the device's range, with the device's lock
-	 * held. `data` holds size * count bytes (count > 1 for string I/O),
-	 * already checked to lie inside the kvm_run page; a read fills it. */
+	/* A port access at offset off of the device's port range. `data` holds
+	 * size * count bytes (count > 1 for string I/O), already checked to lie
+	 * inside the kvm_run page; a read fills it. May be NULL (no ports). */
 	void (*io)(struct vmm *v, struct vmm_dev *d, uint16_t off, bool out, uint8_t *data,
 	           uint32_t size, uint32_t count);
-	/* Adds the device's own counters to `counters` (which already holds
-	 * "exits"), with its lock held. May be NULL. */
+	/* An MMIO access of len (1..8) bytes at offset off of the device's
+	 * range number `region`; a read fills data. May be NULL. */
+	void (*mmio)(struct vmm *v, struct vmm_dev *d, int region, uint64_t off, bool write,
+	             uint8_t *data, uint32_t len);
+	/* The init hook: the VM exists (v->fd), no vCPU runs yet: eventfds,
+	 * threads. 0, or -1 with err (the VMM then fails). May be NULL. */
+	int (*start)(struct vmm *v, struct vmm_dev *d, struct vmb_error *err);
+	/* The exit hook: every vCPU has stopped; the device's threads end here.
+	 * May be NULL. */
+	void (*stop)(struct vmm *v, struct vmm_dev *d);
+	/* Adds the device's own counters to `counters` (which already holds the
+	 * bus's counters of it). May be NULL. */
 	void (*report)(struct vmm *v, struct vmm_dev *d, json_t *counters);
 	/* Frees the device's state. May be NULL. */
 	void (*release)(void *state);
 };
 
-/* One device instance on the bus: its range, its own state and lock. */
+/* One device instance on the bus: its own state and lock, and what it did. */
 struct vmm_dev {
 	char name[24]; /* unique on the bus; the key of its counters in the summary */
-	uint16_t base, len;
 	const struct vmm_dev_ops *ops;
 	void *state;
-	pthread_mutex_t lock; /* serialises the vCPUs' accesses to this device */
-	atomic_ullong exits;  /* I/O exits it handled */
+	pthread_mutex_t lock;     /* serialises every access to this device's state */
+	atomic_ullong exits;      /* port and MMIO exits it handled */
+	atomic_ullong requests;   /* requests it served (a device's own unit) */
+	atomic_ullong bytes;      /* bytes those requests moved */
+	atomic_ullong interrupts; /* interrupts it raised */
+	atomic_ullong notifies;   /* doorbells rung by the guest (exits and eventfds) */
+	atomic_ullong errors;     /* the guest's breaches of the device's rules */
+	atomic_ullong stops;      /* times it stopped serving the guest for one (never reset) */
+	char broken[160];         /* why it is stopped now ("" if it is not; a reset clears) */
+	char first_error[160];    /* the first breach, kept for the verdict */
 };
 
-/* The port-I/O bus of one VM. Devices are registered before any vCPU runs
- * and never removed, so lookups need no lock. */
+/* A range of ports or MMIO addresses that a device claims. */
+struct vmm_range {
+	uint64_t base, len;
+	struct vmm_dev *dev;
+	int region; /* the device's own number for the range */
+};
+
+/* The bus of one VM: devices, and their port and MMIO ranges, each kept
+ * sorted by base address and found by binary search. Devices are added
+ * before any vCPU runs and never removed; a range may move while the guest
+ * runs (a PCI BAR the guest places), so ranges are read under a lock. */
 struct vmm_bus {
 	struct vmm_dev *devs[VMM_MAX_DEVS];
 	unsigned ndevs;
+	pthread_rwlock_t lock;                      /* the ranges below */
+	struct vmm_range ranges[2][VMM_MAX_RANGES]; /* [enum vmm_space] */
+	unsigned nranges[2];
 	struct vmm_dev *fallback; /* the catch-all for ports nobody claims */
-	atomic_ullong unclaimed_exits;
+	atomic_ullong unclaimed_exits, unclaimed_mmio;
 	_Atomic uint64_t unclaimed_ports[65536 / 64]; /* which ports nobody claims */
+	_Atomic uint64_t first_unclaimed_mmio;        /* the first MMIO address nobody claims, +1 */
 };
 
+/* Interrupts: the in-kernel IOAPIC's pins and MSI vectors, each a GSI in
+ * KVM's routing table, raised through an eventfd (KVM_IRQFD). */
+struct vmm_irqs {
+	pthread_mutex_t lock;
+	uint32_t pins_used; /* IOAPIC pins handed out (bit per pin) */
+	int next_gsi;       /* the next GSI for an MSI vector */
+	unsigned nroutes;
+	struct kvm_irq_routing_entry routes[VMM_MAX_ROUTES];
+};
 enum vmm_stop {
 	VMM_RUNNING = 0,
 	VMM_STOP_OFF,      /* the guest said it was done: the normal end */
@@ -116,6 +164,10 @@ struct vmm {
 	int ncpus;
 	struct vmm_vcpu cpu[VMM_MAX_CPUS];
 	struct vmm_bus bus;
+	struct vmm_irqs irqs;
+	struct vmm_dev *pci; /* the PCI host bridge, once added */
+	bool io_in_vcpu;     /* --io vcpu: doorbells are served in the vCPU's exit, not on the I/O
+	                  * thread that KVM_IOEVENTFD wakes (the default) */
 
 	int guest_fd;   /* VMM_FD_GUEST: the guest's records, once checked */
 	int own_fd;     /* VMM_FD_OWN: the VMM's phases, errors and summary */
@@ -186,11 +238,26 @@ json_t *vmm_summary(struct vmm *v, const char *kernel_version);
 
 /* bus.c */
 
-/* Puts a device of `ops` at [base, base + len) under `name`; len 0 makes it
- * the catch-all (one at most). Takes ownership of state, also on failure.
- * Refuses a range that overlaps another, a name taken, a full bus. 0 or -1. */
+/* Puts a device of `ops` on the bus under `name`, with one port range
+ * [base, base + len) if len > 0 (port devices); len 0 and base 0 with ops->io
+ * make it the catch-all for ports (one at most); len 0 and base 1, a device
+ * with no ports (it maps its ranges later). Takes ownership of state, also on
+ * failure. Refuses a range that overlaps another, a name taken, a full bus.
+ * The new device in *out (may be NULL). 0 or -1. */
 int vmm_bus_add(struct vmm *v, const char *name, uint16_t base, uint16_t len,
                 const struct vmm_dev_ops *ops, void *state, struct vmb_error *err);
+int vmm_bus_add_dev(struct vmm *v, const char *name, const struct vmm_dev_ops *ops, void *state,
+                    struct vmm_dev **out, struct vmb_error *err);
+
+/* Claims [base, base + len) in `space` for d as its range `region`, in place
+ * of the range it had under that number, if any. Refuses (and leaves the bus
+ * as it was) a range that wraps, overlaps another device's or guest RAM, or
+ * does not fit. 0 or -1. */
+int vmm_bus_map(struct vmm *v, struct vmm_dev *d, enum vmm_space space, int region, uint64_t base,
+                uint64_t len, struct vmb_error *err);
+
+/* Drops d's range `region` in `space`, if it has one. */
+void vmm_bus_unmap(struct vmm *v, struct vmm_dev *d, enum vmm_space space, int region);
 
 /* Hands one port access to the device that claims the port, or to the
  * catch-all (counted as unclaimed); a read nobody answers gives 0xff. */
@@ -202,16 +269,84 @@ void vmm_bus_io(struct vmm *v, uint16_t port, bool out, uint8_t *data, uint32_t 
  * do not fit. */
 void vmm_bus_exit_io(struct vmm *v, struct kvm_run *run, size_t run_size);
 
-/* {device name: {"exits": n, ...its own counters}, "unclaimed_ports": n}. */
+/* Hands one MMIO access to the device that claims the address; nobody's
+ * address reads as all ones and drops writes (counted, the first kept).
+ * len beyond 8 stops the VM. */
+void vmm_bus_mmio(struct vmm *v, uint64_t addr, bool write, uint8_t *data, uint32_t len);
+
+/* The init and exit hooks of every device, in the order they were added
+ * (stop: the reverse). start: 0, or -1 with err naming the device. */
+int vmm_bus_start(struct vmm *v, struct vmb_error *err);
+void vmm_bus_stop(struct vmm *v);
+
+/* Counts a breach of d's rules by the guest (a malformed request the device
+ * failed), keeping the first's description; with d's lock held. */
+void vmm_dev_error(struct vmm_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Stops d serving the guest, with why (printf-like), counted as a breach and
+ * a stop; the VM runs on. With d's lock held. */
+void vmm_dev_broken(struct vmm_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* {device name: {"kind", "exits", "requests", "bytes", "interrupts",
+ * "notifies", "errors", "stops", ["broken"], ["first_error"], ...its own
+ * counters}, "unclaimed_ports":
+ * n, "unclaimed_mmio": n}. */
 json_t *vmm_bus_report(struct vmm *v);
 
 /* Releases every device. */
 void vmm_bus_release(struct vmm *v);
 
+/* irq.c: the interrupt lines. */
+
+/* Resets the routing table to KVM's default (PIC and IOAPIC for GSI 0..15,
+ * the IOAPIC for 16..23) and marks the PC's own lines (0-2, 8, 12-15) used. */
+void vmm_irq_init(struct vmm *v);
+
+/* An IOAPIC pin: `want` if it is free (0 <= want < 24), else the first free
+ * one from 5 up; -1 with err when none is left. */
+int vmm_irq_alloc(struct vmm *v, int want, struct vmb_error *err);
+
+/* A GSI for an MSI vector (no route yet); -1 with err when the table is full. */
+int vmm_msi_alloc(struct vmm *v, struct vmb_error *err);
+
+/* Routes gsi to the MSI message (addr, data) and tells KVM. 0, or -1 with err. */
+int vmm_msi_route(struct vmm *v, int gsi, uint64_t addr, uint32_t data, struct vmb_error *err);
+
+/* An eventfd that raises gsi when written (KVM_IRQFD; without a VM, a plain
+ * eventfd the tests read). -1 with err. */
+int vmm_irqfd(struct vmm *v, int gsi, struct vmb_error *err);
+
+/* Binds (assign) or unbinds an eventfd to guest writes of len bytes at MMIO
+ * address addr (KVM_IOEVENTFD): such writes then wake the eventfd instead of
+ * leaving the guest. 0, or -1 with err (also without a VM). */
+int vmm_ioeventfd(struct vmm *v, uint64_t addr, uint32_t len, int efd, bool assign,
+                  struct vmb_error *err);
+
+/* vmm_core.c: guest memory. */
+
+/* The host address of guest-physical [gpa, gpa + len), or NULL unless all
+ * of it is guest RAM. The one way devices reach guest memory: every address
+ * and length the guest hands over goes through here. */
+static inline void *vmm_gpa(const struct vmm *v, uint64_t gpa, uint64_t len)
+{
+	if (gpa > v->mem_size || len > v->mem_size - gpa)
+		return NULL;
+	return v->mem + gpa;
+}
+
 /* The devices, one file each: each call adds one more instance. 0 or -1. */
 int vmm_uart_add(struct vmm *v, const char *name, uint16_t base, int irq, struct vmb_error *err);
 int vmm_result_add(struct vmm *v, const char *name, uint16_t base, struct vmb_error *err);
 int vmm_legacy_add(struct vmm *v, struct vmb_error *err);
+
+/* pci.c: the PCI host bridge and configuration mechanism #1 (ports
+ * 0xCF8-0xCFF). Added once, before any PCI function. 0 or -1. */
+int vmm_pci_add_host(struct vmm *v, struct vmb_error *err);
+
+/* dev_virtio_blk.c: a virtio block device over PCI backed by the file at
+ * path (opened read-write; with direct, O_DIRECT). 0 or -1. */
+int vmm_virtio_blk_add(struct vmm *v, const char *name, const char *path, bool direct,
+                       struct vmb_error *err);
 
 /* boot.c: checks a bzImage and lays out the kernel, command line, initramfs,
  * zero page (with the e820 map), GDT and identity page tables in guest

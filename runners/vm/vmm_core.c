@@ -1,6 +1,7 @@
 /* vmm_core.c: what every part of vmbench-vmm calls: the two channels to vmbench, phases,
  * refusals, stopping the guest, interrupt lines, the devices of the PC and the summary.
  * Apart from vmm.c's main, so the tests drive devices without /dev/kvm. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "runners/vm/vmm.h"
 #include "vmbench/proc.h"
@@ -22,6 +24,8 @@ void vmm_init(struct vmm *v)
 	v->ncpus = 1;
 	v->console_log_max = VMM_CONSOLE_LOG_MAX;
 	pthread_mutex_init(&v->chan_lock, NULL);
+	pthread_rwlock_init(&v->bus.lock, NULL);
+	vmm_irq_init(v);
 }
 
 void vmm_release(struct vmm *v)
@@ -30,6 +34,8 @@ void vmm_release(struct vmm *v)
 	json_decref(v->cpuid_offered);
 	v->cpuid_offered = NULL;
 	pthread_mutex_destroy(&v->chan_lock);
+	pthread_rwlock_destroy(&v->bus.lock);
+	pthread_mutex_destroy(&v->irqs.lock);
 }
 
 int vmm_devices_add(struct vmm *v, struct vmb_error *err)
@@ -138,21 +144,33 @@ void vmm_irq_pulse(struct vmm *v, int irq)
 	ioctl(v->fd, KVM_IRQ_LINE, &l);
 }
 
-/* Guest pages resident now (they belong to the guest, not to the VMM). */
+/* Guest pages resident now (they belong to the guest, not to the VMM): the
+ * pages of the guest RAM mapping present in this process's page tables or
+ * swapped out, from /proc/self/pagemap. Not mincore: the kernel and the
+ * initramfs are mapped from their files, and mincore would count every page
+ * of them in the host's page cache, touched by the guest or not. */
 static long core_guest_resident_kib(const struct vmm *v)
 {
-	unsigned char vec[4096];
-	const size_t chunk = sizeof(vec) * 4096;
-	long pages = 0;
+	uint64_t ent[4096];
+	uint64_t first = (uintptr_t)v->mem / 4096, pages = v->mem_size / 4096;
+	long resident = 0;
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 
-	for (uint64_t off = 0; off < v->mem_size; off += chunk) {
-		size_t len = v->mem_size - off < chunk ? v->mem_size - off : chunk;
-		if (mincore(v->mem + off, len, vec) < 0)
+	if (fd < 0)
+		return -1;
+	for (uint64_t at = 0; at < pages;) {
+		size_t want = pages - at < 4096 ? (size_t)(pages - at) : 4096;
+		ssize_t got = pread(fd, ent, want * 8, (off_t)((first + at) * 8));
+		if (got <= 0) {
+			close(fd);
 			return -1;
-		for (size_t i = 0; i < (len + 4095) / 4096; i++)
-			pages += vec[i] & 1;
+		}
+		for (size_t i = 0; i < (size_t)got / 8; i++)
+			resident += (ent[i] >> 62) != 0; /* bit 63 present, 62 swapped */
+		at += (size_t)got / 8;
 	}
-	return pages * 4;
+	close(fd);
+	return resident * 4;
 }
 
 static json_t *core_exit_counts(struct vmm *v)
