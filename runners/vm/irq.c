@@ -32,10 +32,15 @@ void vmm_irq_init(struct vmm *v)
 	unsigned n = 0;
 
 	pthread_mutex_init(&q->lock, NULL);
-	/* KVM's own default: GSI 0..15 on both PICs and the IOAPIC, 16..23 on
-	 * the IOAPIC alone */
+	/* The PC's wiring, as the MADT tells the guest: ISA IRQs 0..15 on both
+	 * PICs, GSIs 1..23 on the IOAPIC pin of their number, but the PIT's IRQ 0
+	 * on pin 2 (the MADT's interrupt source override), and nothing on GSI 2
+	 * (the PICs' cascade). KVM's own default puts GSI 0 on pin 0, where a
+	 * guest that believes the MADT never looks: its PIT ticks would be lost. */
 	for (uint32_t gsi = 0; gsi < VMM_IOAPIC_PINS; gsi++) {
-		irq_route_chip(&q->routes[n++], gsi, KVM_IRQCHIP_IOAPIC, gsi);
+		if (gsi == 2)
+			continue;
+		irq_route_chip(&q->routes[n++], gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
 		if (gsi < 16)
 			irq_route_chip(&q->routes[n++], gsi,
 			               gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
@@ -44,6 +49,33 @@ void vmm_irq_init(struct vmm *v)
 	q->nroutes = n;
 	q->pins_used = IRQ_PC_LINES;
 	q->next_gsi = VMM_IOAPIC_PINS;
+}
+
+/* Hands KVM the whole table; with the lock held. 0, or -1 with err. */
+static int irq_routes_set(struct vmm *v, struct vmb_error *err)
+{
+	struct vmm_irqs *q = &v->irqs;
+	struct {
+		struct kvm_irq_routing h;
+		struct kvm_irq_routing_entry e[VMM_MAX_ROUTES];
+	} t;
+
+	if (v->fd < 0)
+		return 0;
+	memset(&t.h, 0, sizeof(t.h));
+	t.h.nr = q->nroutes;
+	memcpy(t.e, q->routes, q->nroutes * sizeof(q->routes[0]));
+	if (ioctl(v->fd, KVM_SET_GSI_ROUTING, &t) < 0)
+		return vmb_error_sys(err, errno, "KVM_SET_GSI_ROUTING");
+	return 0;
+}
+
+int vmm_irq_routes_apply(struct vmm *v, struct vmb_error *err)
+{
+	pthread_mutex_lock(&v->irqs.lock);
+	int rc = irq_routes_set(v, err);
+	pthread_mutex_unlock(&v->irqs.lock);
+	return rc;
 }
 
 int vmm_irq_alloc(struct vmm *v, int want, struct vmb_error *err)
@@ -104,17 +136,8 @@ int vmm_msi_route(struct vmm *v, int gsi, uint64_t addr, uint32_t data, struct v
 	e->u.msi.address_lo = (uint32_t)addr;
 	e->u.msi.address_hi = (uint32_t)(addr >> 32);
 	e->u.msi.data = data;
-	if (v->fd >= 0) {
-		struct {
-			struct kvm_irq_routing h;
-			struct kvm_irq_routing_entry e[VMM_MAX_ROUTES];
-		} t;
-		memset(&t.h, 0, sizeof(t.h));
-		t.h.nr = q->nroutes;
-		memcpy(t.e, q->routes, q->nroutes * sizeof(q->routes[0]));
-		if (ioctl(v->fd, KVM_SET_GSI_ROUTING, &t) < 0)
-			rc = vmb_error_sys(err, errno, "KVM_SET_GSI_ROUTING (GSI %d)", gsi);
-	}
+	if (irq_routes_set(v, err) < 0)
+		rc = vmb_error_prefix(err, "GSI %d", gsi);
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }

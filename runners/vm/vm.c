@@ -18,22 +18,12 @@
 #include "runners/vm/vmm.h"
 #include "vmbench/cgroup.h"
 #include "vmbench/probe.h"
-#include "vmbench/proc.h"
 #include "vmbench/spawn.h"
 #include "vmbench/util.h"
 
 /* The guest's kernel command line, before the agent's arguments. */
 #define CMDLINE                                                                                    \
 	"console=ttyS0 quiet reboot=t panic=-1 acpi_rsdp=0xe0000 acpi_sci=edge acpi_sci=high"
-
-/* On a host that is itself an emulator's guest (QEMU TCG with nested
- * SVM), its KVM now and then never wakes a halted vCPU: an interrupt raised
- * from another thread (the disk's completions) or a guest timer is lost, and
- * the guest waits for ever (measured: 3 launches of disk-fsync in 3 hung;
- * with idle=poll, 12 in 12 finished). There, and only there, the guest never
- * halts. Recorded in host.guest.idle; the figures of such a host are labelled
- * emulated anyway. */
-#define IDLE_POLL "idle=poll"
 
 #define MIN_GUEST_MIB 64u
 #define VMM_OWN_MAX   (4u << 20) /* bytes of the VMM's own records read at most */
@@ -59,7 +49,6 @@ struct vm_config {
 	const char *io;      /* --io: where doorbells are served ("thread", "vcpu") */
 	char disk[PATH_MAX]; /* the guest's disk, once made ("" before) */
 	char mkfs[PATH_MAX]; /* mkfs.ext4, found at the first disk */
-	bool idle_poll;      /* the host is an emulator: the guest does not halt */
 	unsigned memory_mib, vcpus;
 	bool memory_given; /* --memory: guest RAM is that, whatever the workload */
 	char vmm[PATH_MAX], guest_init[PATH_MAX];
@@ -107,7 +96,6 @@ static int vm_configure(const struct vmb_run_env *env, void **config, char *refu
 	cfg->hugepages = vmb_option_get(env, "hugepages") != NULL;
 	cfg->verbose = vmb_option_get(env, "verbose") != NULL;
 	cfg->disk_direct = vmb_option_get(env, "disk-direct") != NULL;
-	cfg->idle_poll = vmb_host_emulated(NULL, 0);
 	cfg->io = vmb_option_get(env, "io");
 	if (cfg->io && strcmp(cfg->io, "thread") != 0 && strcmp(cfg->io, "vcpu") != 0) {
 		free(cfg);
@@ -270,10 +258,10 @@ static int spawn_vmm(struct vmb_instance *inst, struct vmi *m, const struct vm_c
 	const char *extra = getenv("VMBENCH_VM_CMDLINE_EXTRA");
 
 	bool disk = spec->needs & VMB_NEED_DISK;
-	n = snprintf(cmdline, sizeof(cmdline), "%s%s%s%s%s --", CMDLINE,
+	n = snprintf(cmdline, sizeof(cmdline), "%s%s%s%s --", CMDLINE,
 	             /* a guest without a disk has no PCI device: it skips the scan */
-	             disk ? " vmbench.disk=" GUEST_DISK : " pci=off",
-	             cfg->idle_poll ? " " IDLE_POLL : "", extra ? " " : "", extra ? extra : "");
+	             disk ? " vmbench.disk=" GUEST_DISK : " pci=off", extra ? " " : "",
+	             extra ? extra : "");
 	for (char **a = spec->agent_args; *a && n < (int)sizeof(cmdline) - 2; a++)
 		n += snprintf(cmdline + n, sizeof(cmdline) - (size_t)n, " %s", *a);
 	snprintf(mem, sizeof(mem), "%u", guest_mib(cfg, spec));
@@ -375,13 +363,12 @@ static int vm_prepare(struct vmb_instance *inst, struct vmb_error *err)
 	if (guest_files(spec, cfg, err) < 0)
 		return -1;
 	json_object_set_new(inst->host, "guest",
-	                    json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:s}", "kernel",
+	                    json_pack("{s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:b}", "kernel",
 	                              cfg->kernel.path, "kernel_version", cfg->kernel.version,
 	                              "kernel_source", cfg->kernel.source, "initramfs", cfg->initrd,
 	                              "memory_mib", (int)guest_mib(cfg, spec), "vcpus",
 	                              (int)cfg->vcpus, "io", cfg->io ? cfg->io : "thread",
-	                              "disk_direct", cfg->disk_direct, "idle",
-	                              cfg->idle_poll ? "poll (emulated host)" : "halt"));
+	                              "disk_direct", cfg->disk_direct));
 	vmb_instance_phase(inst, "guest_files_ready");
 	if ((spec->needs & VMB_NEED_DISK) && guest_disk(inst, cfg, err) < 0)
 		return -1;

@@ -258,6 +258,8 @@ static int vmm_main_create(struct vmm *v, struct vmb_error *err)
 	    ioctl(v->fd, KVM_CREATE_IRQCHIP, 0) < 0 || ioctl(v->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return vmb_error_sys(err, errno, "in-kernel IRQ chip and PIT");
 	ioctl(v->fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap); /* Intel only; harmless elsewhere */
+	if (vmm_irq_routes_apply(v, err) < 0)
+		return -1;
 	vmm_phase(v, "irqchip_ready");
 	return 0;
 }

@@ -298,9 +298,14 @@ void vmm_bus_release(struct vmm *v);
 
 /* irq.c: the interrupt lines. */
 
-/* Resets the routing table to KVM's default (PIC and IOAPIC for GSI 0..15,
- * the IOAPIC for 16..23) and marks the PC's own lines (0-2, 8, 12-15) used. */
+/* Makes the routing table the PC's (PIC and IOAPIC for GSI 0..15, the IOAPIC
+ * for 16..23; the PIT's GSI 0 on IOAPIC pin 2, as the MADT says) and marks the
+ * PC's own lines (0-2, 8, 12-15) used. */
 void vmm_irq_init(struct vmm *v);
+
+/* Gives KVM the routing table (after KVM_CREATE_IRQCHIP): KVM's own puts the
+ * PIT on the wrong IOAPIC pin for the MADT. 0, or -1 with err. */
+int vmm_irq_routes_apply(struct vmm *v, struct vmb_error *err);
 
 /* An IOAPIC pin: `want` if it is free (0 <= want < 24), else the first free
  * one from 5 up; -1 with err when none is left. */
