@@ -769,3 +769,21 @@ Test(virtio_thread, the_io_thread_serves_the_doorbell, .init = fake_vm_threaded,
 	cr_assert_eq(used_idx(), 1);
 	cr_assert_eq(v->mem[STATUS], VIRTIO_BLK_S_OK);
 }
+
+/* A failure of the host's, not the guest's: the file shrank under the disk,
+ * a read comes back short. The request fails (IOERR), the host's error is
+ * counted apart from the guest's breaches, for the verdict. */
+Test(virtio, a_host_failure_is_counted_as_the_hosts)
+{
+	driver_init();
+	cr_assert_eq(ftruncate(disk_fd, 4096), 0);
+	request(0, VIRTIO_BLK_T_IN, 64, 4096);
+	cr_assert_eq(v->mem[STATUS], VIRTIO_BLK_S_IOERR);
+	cr_assert_eq(counter("host_errors"), 1);
+	cr_assert_eq(counter("errors"), 0, "not the guest's doing");
+	json_t *all = vmm_bus_report(v);
+	const char *first = json_string_value(
+	        json_object_get(json_object_get(all, "blk0"), "first_host_error"));
+	cr_assert(first && strstr(first, "read of the disk file"), "%s", first);
+	json_decref(all);
+}

@@ -292,6 +292,18 @@ void vmm_dev_error(struct vmm_dev *d, const char *fmt, ...)
 	va_end(ap);
 }
 
+void vmm_dev_host_error(struct vmm_dev *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	atomic_fetch_add(&d->host_errors, 1);
+	if (d->first_host_error[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->first_host_error, sizeof(d->first_host_error), fmt, ap);
+	va_end(ap);
+}
+
 void vmm_dev_broken(struct vmm_dev *d, const char *fmt, ...)
 {
 	va_list ap;
@@ -330,11 +342,15 @@ json_t *vmm_bus_report(struct vmm *v)
 		bus_count(c, "notifies", &d->notifies);
 		bus_count(c, "errors", &d->errors);
 		bus_count(c, "stops", &d->stops);
+		bus_count(c, "host_errors", &d->host_errors);
 		pthread_mutex_lock(&d->lock);
 		if (d->broken[0])
 			json_object_set_new(c, "broken", json_string(d->broken));
 		if (d->first_error[0])
 			json_object_set_new(c, "first_error", json_string(d->first_error));
+		if (d->first_host_error[0])
+			json_object_set_new(c, "first_host_error",
+			                    json_string(d->first_host_error));
 		if (d->ops->report)
 			d->ops->report(v, d, c);
 		pthread_mutex_unlock(&d->lock);

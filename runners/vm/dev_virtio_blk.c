@@ -31,6 +31,8 @@ struct blk_job {
 	struct iovec iov[VQ_MAX_SEGS];
 	unsigned qi;
 	uint32_t written;
+	const char *host_failed; /* what the host failed at ("read", "write", "flush"), or NULL */
+	int host_errno;
 };
 
 struct blk {
@@ -49,6 +51,7 @@ struct blk {
 	unsigned inflight;                    /* queued or running */
 	bool async;                           /* started: requests go to workers */
 	bool spawned;                         /* the workers were made (or tried) */
+	unsigned workers_made;                /* how many (0: requests were done where taken) */
 	bool quit, resetting;
 	struct vq *queue;          /* the ring the jobs came from */
 	struct blk_job inline_job; /* without workers */
@@ -162,6 +165,8 @@ static uint32_t blk_request(struct blk *b, struct vmm_dev *d, struct blk_job *j)
 {
 	const struct vq_chain *c = &j->chain;
 	struct virtio_blk_outhdr h;
+
+	j->host_failed = NULL;
 	uint8_t *status = NULL;
 	uint32_t written = 1;
 
@@ -191,6 +196,8 @@ static uint32_t blk_request(struct blk *b, struct vmm_dev *d, struct blk_job *j)
 		}
 		n = blk_slice(j, c, !write, write ? sizeof(h) : 0, len);
 		if (len && blk_rw(b, j, n, len, off, write) < 0) {
+			j->host_failed = write ? "write" : "read";
+			j->host_errno = errno;
 			st = VIRTIO_BLK_S_IOERR;
 			break;
 		}
@@ -203,8 +210,11 @@ static uint32_t blk_request(struct blk *b, struct vmm_dev *d, struct blk_job *j)
 	}
 	case VIRTIO_BLK_T_FLUSH:
 		__atomic_fetch_add(&b->flushes, 1, __ATOMIC_RELAXED);
-		if (fdatasync(b->fd) < 0)
+		if (fdatasync(b->fd) < 0) {
+			j->host_failed = "flush";
+			j->host_errno = errno;
 			st = VIRTIO_BLK_S_IOERR;
+		}
 		break;
 	case VIRTIO_BLK_T_GET_ID: {
 		uint64_t len = c->in_bytes - 1 < sizeof(b->id) ? c->in_bytes - 1 : sizeof(b->id);
@@ -232,6 +242,9 @@ static uint32_t blk_request(struct blk *b, struct vmm_dev *d, struct blk_job *j)
 /* Gives a done request back to the guest, with the device's lock held. */
 static void blk_finish(struct blk *b, struct vmm_dev *d, struct vq *q, struct blk_job *j)
 {
+	if (j->host_failed)
+		vmm_dev_host_error(d, "%s of the disk file: %s", j->host_failed,
+		                   strerror(j->host_errno ? j->host_errno : EIO));
 	if (j->written == 0) {
 		/* no status byte, or no header: nothing can say it failed */
 		__atomic_fetch_add(&b->failed, 1, __ATOMIC_RELAXED);
@@ -249,8 +262,8 @@ static int blk_take(struct vmm *v, struct blk *b, struct vmm_dev *d, unsigned qi
 {
 	int done = 0, r;
 
-	if (b->resetting)
-		return 0;
+	if (b->resetting || b->quit)
+		return 0; /* a reset, or the VM stopped: nothing new is taken */
 	if (b->async && !b->spawned)
 		blk_spawn(b);
 	if (!b->nworkers) {
@@ -347,6 +360,7 @@ static void blk_spawn(struct blk *b)
 	while (b->nworkers < BLK_WORKERS &&
 	       pthread_create(&b->worker[b->nworkers], &attr, blk_worker, b) == 0)
 		b->nworkers++;
+	b->workers_made = b->nworkers;
 	pthread_attr_destroy(&attr);
 }
 
@@ -407,7 +421,7 @@ static void blk_report(void *state, json_t *c)
 	json_object_set_new(
 	        c, "unsupported",
 	        json_integer((json_int_t)__atomic_load_n(&b->unsupported, __ATOMIC_RELAXED)));
-	json_object_set_new(c, "workers", json_integer((json_int_t)BLK_WORKERS));
+	json_object_set_new(c, "workers", json_integer((json_int_t)b->workers_made));
 	json_object_set_new(c, "max_in_flight", json_integer((json_int_t)b->max_inflight));
 	json_object_set_new(c, "in_flight", json_integer((json_int_t)b->inflight));
 }

@@ -101,7 +101,7 @@ static void vpci_vec_update(struct vmm *v, struct vpci *p, unsigned vec)
 		return;
 	uint64_t addr = p->msix[vec][0] | (uint64_t)p->msix[vec][1] << 32;
 	if (vmm_msi_route(v, p->gsi[vec], addr, p->msix[vec][2], &err) < 0) {
-		vmm_dev_broken(p->dev, "MSI-X vector %u: %s", vec, err.msg);
+		vmm_dev_host_error(p->dev, "MSI-X vector %u: %s", vec, err.msg);
 		return;
 	}
 	if (p->pba & (1ull << vec)) {
@@ -282,7 +282,7 @@ static void vpci_kick(struct vmm *v, struct vpci *p, unsigned qi)
 	if (p->threaded) {
 		/* the I/O thread serves every queue; it counts the doorbell */
 		if (write(p->kick[qi], &one, sizeof(one)) < 0)
-			vpci_broken(p, "doorbell eventfd write failed");
+			vmm_dev_host_error(p->dev, "doorbell eventfd: %s", strerror(errno));
 		return;
 	}
 	atomic_fetch_add(&p->dev->notifies, 1);

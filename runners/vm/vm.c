@@ -527,7 +527,15 @@ static int vm_verdict(struct vmb_instance *inst, struct vmb_error *err)
 	json_t *d;
 	json_object_foreach(json_object_get(vmm, "devices"), dev, d)
 	{
-		json_int_t n = json_integer_value(json_object_get(d, "errors"));
+		json_int_t n = json_integer_value(json_object_get(d, "host_errors"));
+		/* the host failed the device: the guest's figures hide it (IOERR) */
+		if (n > 0)
+			return vmb_error_set(
+			        err, VMB_ERR_FAIL,
+			        "the host failed device %s %lld time(s) (first: %s)", dev,
+			        (long long)n,
+			        json_string_value(json_object_get(d, "first_host_error")));
+		n = json_integer_value(json_object_get(d, "errors"));
 		if (n > 0)
 			return vmb_error_set(
 			        err, VMB_ERR_FAIL,

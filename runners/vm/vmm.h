@@ -104,6 +104,9 @@ struct vmm_dev {
 	atomic_ullong stops;      /* times it stopped serving the guest for one (never reset) */
 	char broken[160];         /* why it is stopped now ("" if it is not; a reset clears) */
 	char first_error[160];    /* the first breach, kept for the verdict */
+	atomic_ullong
+	        host_errors; /* the host failed the device (I/O, KVM): not the guest's doing */
+	char first_host_error[160]; /* the first of those, kept for the verdict */
 };
 
 /* A range of ports or MMIO addresses that a device claims. */
@@ -282,6 +285,11 @@ void vmm_bus_stop(struct vmm *v);
 /* Counts a breach of d's rules by the guest (a malformed request the device
  * failed), keeping the first's description; with d's lock held. */
 void vmm_dev_error(struct vmm_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Counts a failure of the host's own (a file's I/O, a KVM call) in serving
+ * d, keeping the first's description; with d's lock held. */
+void vmm_dev_host_error(struct vmm_dev *d, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 /* Stops d serving the guest, with why (printf-like), counted as a breach and
  * a stop; the VM runs on. With d's lock held. */
