@@ -284,7 +284,7 @@ int vmb_parse_size(const char *s, uint64_t min, uint64_t max, const char *what, 
 	if (shift)
 		num[len - 1] = '\0';
 	uint64_t v;
-	if (vmb_parse_u64(num, 1, UINT64_MAX >> shift, what, &v, err) < 0)
+	if (vmb_parse_u64(num, 0, UINT64_MAX >> shift, what, &v, err) < 0)
 		return vmb_error_set(err, VMB_ERR_USAGE,
 		                     "%s '%s': not a size (a whole number, optionally K, M or G)",
 		                     what, s);

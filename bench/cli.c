@@ -93,6 +93,21 @@ void vmb_cli_run_usage(FILE *f)
 	      "                   own way (below; default: no limit)\n"
 	      "  --baseline R     the runner every other is compared with; one of --runner\n"
 	      "                   (default: the first of them)\n"
+	      "\n"
+	      "Density (suite density, workload hold; docs/MEASUREMENTS.md):\n"
+	      "  --instances LIST how many instances each density point starts together, e.g.\n"
+	      "                   1,4,16 (default: a sweep 1, 2, 4... that stops after the\n"
+	      "                   point whose median start is twice that of one instance,\n"
+	      "                   at --max-instances, or when the next would not fit in\n"
+	      "                   the host's available memory)\n"
+	      "  --max-instances N the sweep's largest point, 1..4096 (default 64; --quick 8)\n"
+	      "  --rate R         start R instances a second instead of all at once\n"
+	      "  --hold-time SEC  keep them running SEC seconds once all are ready, before\n"
+	      "                   their memory is read and they are released (default 0)\n"
+	      "  --neighbours K[:LOAD]  run each chosen workload twice: alone, and beside K\n"
+	      "                   held instances, LOAD idle, cpu or mem (default: cpu for\n"
+	      "                   cpu workloads, mem for the others); the density suite\n"
+	      "                   does this for cpu-int and mem-stream with K = 3\n"
 	      "  --help           this text\n"
 	      "\n"
 	      "Runners, with how each reads --cpus and --memory, and the options it brings:\n",
@@ -296,10 +311,63 @@ static int check_volume(struct vmb_run_opts *o, struct vmb_error *err)
 	return 0;
 }
 
+/* --instances 1,4,16: each count once, in increasing order. */
+static int parse_instances(char *arg, struct vmb_run_opts *o, struct vmb_error *err)
+{
+	const char *items[VMB_MAX_LIST];
+	unsigned n;
+
+	if (split_list(arg, items, &n, "--instances", err) < 0)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t v;
+		char what[64];
+		snprintf(what, sizeof(what), "--instances %s", items[i]);
+		if (vmb_parse_u64(items[i], 1, VMB_MAX_INSTANCES, what, &v, err) < 0)
+			return -1;
+		if (i > 0 && v <= o->instances[i - 1])
+			return vmb_error_set(
+			        err, VMB_ERR_USAGE,
+			        "--instances: %llu after %u; give the counts once each, "
+			        "in increasing order",
+			        (unsigned long long)v, o->instances[i - 1]);
+		o->instances[i] = (unsigned)v;
+	}
+	o->ninstances = n;
+	return 0;
+}
+
+/* --neighbours K[:idle|cpu|mem] */
+static int parse_neighbours(char *arg, struct vmb_run_opts *o, struct vmb_error *err)
+{
+	static const char *const loads[] = {"idle", "cpu", "mem"};
+	char *colon = strchr(arg, ':');
+	uint64_t v;
+
+	if (colon) {
+		*colon = '\0';
+		o->neighbour_load = -2;
+		for (int i = 0; i < 3; i++)
+			if (strcmp(colon + 1, loads[i]) == 0)
+				o->neighbour_load = i;
+		if (o->neighbour_load == -2)
+			return vmb_error_set(err, VMB_ERR_USAGE,
+			                     "--neighbours %s:%s: the load is idle, cpu or mem",
+			                     arg, colon + 1);
+	}
+	if (vmb_parse_u64(arg, 1, VMB_MAX_INSTANCES - 1, "--neighbours", &v, err) < 0)
+		return -1;
+	o->neighbours = (unsigned)v;
+	o->neighbours_given = true;
+	return 0;
+}
+
 enum { OPT_RUNNER_BASE = 1000 };
 
 /* Measured repetitions under --quick, unless --reps says otherwise. */
 #define QUICK_REPS 3
+/* --quick's density sweep stops at this many instances */
+#define QUICK_MAX_INSTANCES 8
 
 /* The generic options, then every runner's, as one getopt table; a runner
  * option's val is OPT_RUNNER_BASE + its index in owners[]. */
@@ -326,6 +394,11 @@ static const struct option *longopts(const struct vmb_runner **owners, const cha
 	        {"max-reps", required_argument, NULL, 'A'},
 	        {"ci-target", required_argument, NULL, 'T'},
 	        {"max-time", required_argument, NULL, 'X'},
+	        {"instances", required_argument, NULL, 'I'},
+	        {"max-instances", required_argument, NULL, 'J'},
+	        {"rate", required_argument, NULL, 'R'},
+	        {"hold-time", required_argument, NULL, 'H'},
+	        {"neighbours", required_argument, NULL, 'N'},
 	};
 	static struct option all[VMB_ARRAY_SIZE(generic) + 64 + 1];
 	size_t n = VMB_ARRAY_SIZE(generic), k = 0;
@@ -386,7 +459,7 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	static char all[] = "all";
 	const char *baseline = NULL;
 	unsigned auto_max = 200;
-	bool max_reps_given = false, reps_given = false;
+	bool max_reps_given = false, reps_given = false, max_instances_given = false;
 	uint64_t v;
 	int c, rc = 0;
 
@@ -399,6 +472,9 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 	o->cores = 1;
 	o->ci_target = 0.02;
 	o->max_time_s = 120;
+	o->max_instances = 64;
+	o->neighbours = 3;
+	o->neighbour_load = -1;
 	optind = 0; /* re-entrant for the tests: 0 makes getopt reinitialise */
 	opterr = 0;
 	while (rc == 0 && (c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -487,6 +563,24 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 				        err, VMB_ERR_USAGE,
 				        "--baseline %s: no such runner (see vmbench list)", optarg);
 			break;
+		case 'I':
+			rc = parse_instances(optarg, o, err);
+			break;
+		case 'J':
+			rc = vmb_parse_u64(optarg, 1, VMB_MAX_INSTANCES, "--max-instances", &v,
+			                   err);
+			o->max_instances = (unsigned)v;
+			max_instances_given = true;
+			break;
+		case 'R':
+			rc = vmb_parse_double(optarg, 0.01, 1e6, "--rate", &o->rate, err);
+			break;
+		case 'N':
+			rc = parse_neighbours(optarg, o, err);
+			break;
+		case 'H':
+			rc = vmb_parse_double(optarg, 0.001, 86400, "--hold-time", &o->hold_s, err);
+			break;
 		case 'h':
 			o->help = true;
 			return 0;
@@ -539,6 +633,8 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 		o->reps = QUICK_REPS;
 	else if (max_reps_given)
 		return vmb_error_set(err, VMB_ERR_USAGE, "--max-reps goes with --reps auto");
+	if (o->quick && !max_instances_given)
+		o->max_instances = QUICK_MAX_INSTANCES;
 	o->baseline = baseline ? baseline : o->runners[0]->name;
 	if (!runner_selected(o, vmb_runner_find(o->baseline)))
 		return vmb_error_set(err, VMB_ERR_USAGE,
@@ -631,9 +727,71 @@ static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload 
 	return true;
 }
 
+/* Copies case n (a hold case) once per density point; returns the new count.
+ * A point whose instances would not fit in the host's memory is skipped,
+ * saying so. */
+static int plan_density(const struct vmb_run_opts *o, struct vmb_case *cases, int n)
+{
+	unsigned pts[VMB_MAX_LIST], np = 0;
+	const struct vmb_case base = cases[n];
+	uint64_t val[VMB_MAX_PARAMS] = {0}, host = vmb_host_memory_bytes();
+
+	if (o->ninstances) {
+		memcpy(pts, o->instances, sizeof(pts[0]) * o->ninstances);
+		np = o->ninstances;
+	} else {
+		for (unsigned k = 1; k <= o->max_instances && np < VMB_MAX_LIST; k *= 2)
+			pts[np++] = k;
+		if (pts[np - 1] != o->max_instances && np < VMB_MAX_LIST)
+			pts[np++] = o->max_instances;
+	}
+	for (unsigned i = 0; i < vmb_workload_nparams(base.workload); i++)
+		val[i] = vmb_param_value(o, base.workload, i);
+	/* what one instance needs at the least: its workload, and a guest's own
+	 * kernel where the runner boots one */
+	uint64_t one =
+	        vmb_workload_memory_need(base.workload, val, 1) + base.runner->memory_overhead;
+	for (unsigned i = 0; i < np; i++) {
+		cases[n] = base;
+		cases[n].instances = pts[i];
+		cases[n].sweep = o->ninstances == 0;
+		cases[n].skip_reason = NULL;
+		if (base.skip_reason) {
+			cases[n].skip_reason = cases[n].why;
+		} else if (host && (uint64_t)pts[i] * one > host / 10 * 8) {
+			snprintf(cases[n].why, sizeof(cases[n].why),
+			         "%u instances of %s on %s would need at least %llu MiB, more than "
+			         "80%% of the host's %llu MiB",
+			         pts[i], base.workload->name, base.runner->name,
+			         (unsigned long long)((uint64_t)pts[i] * one >> 20),
+			         (unsigned long long)(host >> 20));
+			cases[n].skip_reason = cases[n].why;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Copies case n (a victim) into its pair: alone, and beside the neighbours. */
+static int plan_neighbours(const struct vmb_run_opts *o, struct vmb_case *cases, int n, int load)
+{
+	if (load < 0)
+		load = strcmp(cases[n].workload->suite, "cpu") == 0 ? 1 : 2;
+	cases[n].neighbours = 0;
+	cases[n + 1] = cases[n];
+	if (cases[n].skip_reason)
+		cases[n + 1].skip_reason = cases[n + 1].why;
+	cases[n + 1].neighbours = (int)o->neighbours;
+	cases[n + 1].load = (unsigned)load;
+	return n + 2;
+}
+
 int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_error *err)
 {
-	struct vmb_case *cases = calloc((size_t)vmb_workload_count * o->nrunners, sizeof(*cases));
+	/* a workload's one case per runner, or its density points, or its
+	 * noisy-neighbour pair */
+	size_t cap = ((size_t)vmb_workload_count * 2 + VMB_MAX_LIST + 16) * o->nrunners;
+	struct vmb_case *cases = calloc(cap, sizeof(*cases));
 	char probe[VMB_MAX_LIST][256];
 	int n = 0;
 
@@ -655,12 +813,34 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_err
 				continue;
 			cases[n].workload = wl;
 			cases[n].runner = rn;
+			cases[n].neighbours = -1;
 			if (skip_reason(o, wl, rn, probe[r][0] ? probe[r] : NULL, cases[n].why,
 			                sizeof(cases[n].why)))
 				cases[n].skip_reason = cases[n].why;
-			n++;
+			if (strcmp(wl->name, "hold") == 0)
+				n = plan_density(o, cases, n);
+			else if (o->neighbours_given)
+				n = plan_neighbours(o, cases, n, o->neighbour_load);
+			else
+				n++;
 		}
 	}
+	/* the density suite's noisy neighbours: a cpu and a memory victim */
+	if (!o->neighbours_given && suite_selected(o, "density") && o->nworkloads == 0)
+		for (const char *const *v = (const char *const[]){"cpu-int", "mem-stream", NULL};
+		     *v; v++) {
+			const struct vmb_workload *wl = vmb_workload_find(*v);
+			for (unsigned r = 0; wl && r < o->nrunners; r++) {
+				const struct vmb_runner *rn = o->runners[r];
+				if (rn->reference_for && !o->runners_given)
+					continue;
+				cases[n] = (struct vmb_case){.workload = wl, .runner = rn};
+				if (skip_reason(o, wl, rn, probe[r][0] ? probe[r] : NULL,
+				                cases[n].why, sizeof(cases[n].why)))
+					cases[n].skip_reason = cases[n].why;
+				n = plan_neighbours(o, cases, n, o->neighbour_load);
+			}
+		}
 	if (n == 0) {
 		free(cases);
 		return vmb_error_set(

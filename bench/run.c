@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bench/density.h"
 #include "bench/repeat.h"
 #include "bench/run.h"
 #include "vmbench/cgroup.h"
@@ -48,6 +49,7 @@ struct run_state {
 	uint64_t instance_ns; /* time spent in finished instances */
 	bool tty;
 	int failed_cases;
+	json_t *sweeps; /* root's density.sweeps: one per (workload, runner) swept */
 };
 
 static void default_out(char *buf, size_t len)
@@ -153,6 +155,21 @@ static json_t *case_json(struct run_state *s, const struct vmb_case *c)
 	                      c->skip_reason ? "skipped" : "pending", "samples");
 	if (c->workload->parallel)
 		json_object_set_new(j, "threads", json_integer(s->o->cores));
+	if (c->instances) {
+		json_t *d = json_pack("{s:i}", "instances", (int)c->instances);
+		if (s->o->rate > 0)
+			json_object_set_new(d, "rate_per_s", json_real(s->o->rate));
+		json_object_set_new(j, "density", d);
+	}
+	if (c->neighbours >= 0) {
+		static const char *const loads[] = {"idle", "cpu", "mem"};
+		json_t *nb = json_pack("{s:i}", "count", c->neighbours);
+		if (c->neighbours > 0) {
+			json_object_set_new(nb, "load", json_string(loads[c->load % 3]));
+			json_object_set_new(nb, "workload", json_string("hold"));
+		}
+		json_object_set_new(j, "neighbours", nb);
+	}
 	if (c->skip_reason)
 		json_object_set_new(j, "reason", json_string(c->skip_reason));
 	return j;
@@ -197,6 +214,13 @@ static int begin(struct run_state *s, json_t *cmd, struct vmb_error *err)
 	                    "started_at", when, "ended_at", "status", "running", "host",
 	                    vmb_host_describe(), "config", config_json(s), "metrics",
 	                    vmb_metrics_json(&s->metrics), "cases", s->jcases);
+	for (int i = 0; s->root && i < s->ncases; i++)
+		if (s->cases[i].instances) {
+			s->sweeps = json_array();
+			json_object_set_new(s->root, "density",
+			                    json_pack("{s:O}", "sweeps", s->sweeps));
+			break;
+		}
 	return s->root ? save(s, err) : vmb_error_set(err, VMB_ERR_FAIL, "building results");
 }
 
@@ -323,6 +347,135 @@ static void build_args(struct run_state *s, const struct vmb_case *c, char strs[
 	args[n] = NULL;
 }
 
+/* What a group launch (a density point, a victim with neighbours) needs
+ * beside the case's own launch: the held instances' launch. */
+struct group_run {
+	struct run_state *s;
+	const struct vmb_case *c;
+	int ci;
+	unsigned rep, nreps, i;
+	bool warmup;
+	struct vmb_launch hold;
+	char strs[3 + VMB_MAX_PARAMS][64], prefix[PATH_MAX];
+	char *args[8 + 2 * VMB_MAX_PARAMS];
+};
+
+/* An instance's sample, in its monitor (a copy of vmbench). */
+static json_t *group_sample(void *arg, struct vmb_instance *inst, int rc, struct vmb_error *err,
+                            const char *log)
+{
+	struct group_run *g = arg;
+	struct stat st;
+	bool keep = stat(log, &st) == 0 && st.st_size > 0;
+
+	if (!keep)
+		unlink(log);
+	json_t *smp = sample_json(g->s, g->c, inst, g->rep, g->warmup, rc, err,
+	                          keep ? log + strlen(g->s->dir) + 1 : NULL);
+	if (inst->on_ready_arg && rc == 0 && !json_object_get(smp, "agent")) {
+		/* a held instance that came up: its start and cost are the
+		 * figures; the agent's description is in every other sample */
+		json_object_del(smp, "ready");
+	}
+	return smp;
+}
+
+static void group_progress(void *arg, unsigned ready, unsigned failed, unsigned n)
+{
+	struct group_run *g = arg;
+	const struct run_state *s = g->s;
+
+	if (!s->tty)
+		return;
+	fprintf(stderr, "\r\033[K[case %d/%d] %s on %s  launch %u/%u  %u of %u %s ready%s%.0u%s",
+	        g->ci + 1, s->ncases, g->c->workload->name, g->c->runner->name, g->i + 1, g->nreps,
+	        ready, n, g->c->instances ? "instances" : "neighbours", failed ? ", " : "", failed,
+	        failed ? " failed" : "");
+	fflush(stderr);
+}
+
+/* The held instances' launch: the hold workload with the run's parameters,
+ * its load the case's where it has neighbours. */
+static void group_prepare(struct run_state *s, int ci, const struct vmb_launch *base,
+                          struct group_run *g)
+{
+	const struct vmb_case *c = &s->cases[ci];
+	struct vmb_case hc = *c;
+	uint64_t val[VMB_MAX_PARAMS];
+
+	hc.workload = vmb_workload_find("hold");
+	memset(g, 0, sizeof(*g));
+	g->s = s;
+	g->c = c;
+	g->ci = ci;
+	g->hold = *base;
+	g->hold.agent_args = g->args;
+	g->hold.log_path = g->prefix;
+	build_args(s, &hc, g->strs, g->args);
+	case_params(s->o, hc.workload, val);
+	if (c->neighbours > 0) {
+		int k = vmb_workload_param_index(hc.workload, "load");
+		for (unsigned i = 0; g->args[i]; i++)
+			if (strncmp(g->args[i], "load=", 5) == 0)
+				snprintf(g->args[i], 64, "load=%u", c->load);
+		if (k >= 0)
+			val[k] = c->load;
+	}
+	g->hold.memory_need = vmb_workload_memory_need(hc.workload, val, 1);
+	g->hold.needs = hc.workload->needs;
+}
+
+/* One repetition of a group case: its sample (a density point's figures, or
+ * the victim's own sample with its neighbours' beside it). */
+static json_t *group_launch(struct group_run *g, const struct vmb_launch *victim,
+                            struct vmb_error *err)
+{
+	const struct vmb_case *c = g->c;
+	struct run_state *s = g->s;
+	struct vmb_group grp = {
+	        .runner = c->runner,
+	        .hold = &g->hold,
+	        .instances = c->instances ? c->instances : (unsigned)c->neighbours,
+	        .rate = c->instances ? s->o->rate : 0,
+	        .hold_s = c->instances ? s->o->hold_s : 0,
+	        .victim = c->instances ? NULL : victim,
+	        .cores = s->o->cores,
+	        .scratch = s->scratch,
+	        .sample = group_sample,
+	        .arg = g,
+	        .progress = group_progress,
+	};
+	json_t *d = NULL, *v = NULL, *smp;
+
+	snprintf(g->prefix, sizeof(g->prefix), "%s/%s.%s.%s%u%s", s->logs, c->workload->name,
+	         c->runner->name, g->warmup ? "warmup" : "rep", g->rep,
+	         c->instances ? "" : ".neighbour");
+	int rc = vmb_density_run(&grp, &d, &v, err);
+	if (c->instances) {
+		smp = json_pack("{s:i, s:b, s:o}", "rep", g->rep, "warmup", g->warmup, "density",
+		                d);
+	} else {
+		/* the neighbours' own samples stay out: how many came up, their
+		 * start and their memory say what the victim ran beside */
+		json_object_del(d, "instance_samples");
+		smp = v ? v : json_pack("{s:i, s:b}", "rep", g->rep, "warmup", g->warmup);
+		json_object_set_new(smp, "neighbours", d);
+	}
+	const char *st = json_string_value(json_object_get(smp, "status"));
+	if (rc < 0) {
+		json_object_set_new(smp, "status", json_string("failed"));
+		if (!json_object_get(smp, "error"))
+			json_object_set_new(smp, "error", json_string(err->msg));
+	} else if (!st) {
+		json_object_set_new(smp, "status", json_string("ok"));
+	} else if (strcmp(st, "ok") != 0) {
+		/* the victim failed: its own reason */
+		vmb_error_set(err, VMB_ERR_FAIL, "%s",
+		              json_string_value(json_object_get(smp, "error")));
+	}
+	return smp;
+}
+
 /* Runs every launch of case ci; returns -1 only on interruption or when
  * results can no longer be saved (err set), else 0 (failures are recorded). */
 static int run_case(struct run_state *s, int ci, struct vmb_error *err)
@@ -355,6 +508,18 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		spec.memory_need = vmb_workload_memory_need(c->workload, val, s->o->cores);
 		spec.needs = c->workload->needs;
 	}
+	bool group = c->instances || c->neighbours > 0;
+	vmb_autofree struct group_run *g = group ? malloc(sizeof(*g)) : NULL;
+	if (group && !g)
+		return vmb_error_sys(err, ENOMEM, "case %d", ci + 1);
+	if (group) {
+		group_prepare(s, ci, &spec, g);
+		/* what all instances share is made once, here: a failure shows
+		 * again, with its reason, in every instance */
+		struct vmb_error werr = {0};
+		if (c->runner->warm)
+			c->runner->warm(&spec, &werr);
+	}
 	json_object_set_new(jc, "status", json_string("running"));
 	json_t *noise_before = vmb_noise_read();
 	for (unsigned i = 0; i < nreps; i++) {
@@ -368,15 +533,26 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		snprintf(log, sizeof(log), "%s/%s.%s.%s%u.log", s->logs, c->workload->name,
 		         c->runner->name, warmup ? "warmup" : "rep", rep);
 		uint64_t t0 = vmb_now_ns();
-		int rc = vmb_instance_run(&inst, c->runner, &spec, &ierr);
-		s->instance_ns += vmb_now_ns() - t0;
-		s->done++;
-		bool keep_log = stat(log, &st) == 0 && st.st_size > 0;
-		if (!keep_log)
-			unlink(log);
-		json_t *smp = sample_json(s, c, &inst, rep, warmup, rc, &ierr,
-		                          keep_log ? log + strlen(s->dir) + 1 : NULL);
-		vmb_instance_release(&inst);
+		json_t *smp;
+		if (group) {
+			g->rep = rep;
+			g->warmup = warmup;
+			g->i = i;
+			g->nreps = nreps;
+			smp = group_launch(g, &spec, &ierr);
+			s->instance_ns += vmb_now_ns() - t0;
+			s->done++;
+		} else {
+			int rc = vmb_instance_run(&inst, c->runner, &spec, &ierr);
+			s->instance_ns += vmb_now_ns() - t0;
+			s->done++;
+			bool keep_log = stat(log, &st) == 0 && st.st_size > 0;
+			if (!keep_log)
+				unlink(log);
+			smp = sample_json(s, c, &inst, rep, warmup, rc, &ierr,
+			                  keep_log ? log + strlen(s->dir) + 1 : NULL);
+			vmb_instance_release(&inst);
+		}
 		json_t *samples = json_object_get(jc, "samples");
 		vmb_sample_figures(smp, &s->metrics, c->workload->name);
 		json_array_append_new(samples, smp);
@@ -450,6 +626,130 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 		progress(s, ci, nreps, nreps, line);
 	}
 	return save(s, err);
+}
+
+/* The sweep entry of (workload, runner) in the root's density.sweeps, made
+ * on first use. */
+static json_t *sweep_of(struct run_state *s, const struct vmb_case *c)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(s->sweeps, i, e)
+	{
+		if (strcmp(json_string_value(json_object_get(e, "workload")), c->workload->name) ==
+		            0 &&
+		    strcmp(json_string_value(json_object_get(e, "runner")), c->runner->name) == 0)
+			return e;
+	}
+	e = json_pack("{s:s, s:s, s:[], s:n, s:n}", "workload", c->workload->name, "runner",
+	              c->runner->name, "points", "stopped_by", "knee_instances");
+	json_array_append_new(s->sweeps, e);
+	return e;
+}
+
+static double case_median(json_t *jc, const char *metric)
+{
+	json_t *m = json_object_get(json_object_get(jc, "aggregates"), metric);
+	json_t *v = json_object_get(m, "median");
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Skips the points of c's sweep after case ci, saying why. */
+static void sweep_stop(struct run_state *s, int ci, const char *why)
+{
+	const struct vmb_case *c = &s->cases[ci];
+
+	for (int k = ci + 1; k < s->ncases; k++) {
+		struct vmb_case *n = &s->cases[k];
+		if (n->workload != c->workload || n->runner != c->runner || !n->instances ||
+		    n->skip_reason)
+			continue;
+		snprintf(n->why, sizeof(n->why), "the sweep stopped after %u instances: %s",
+		         c->instances, why);
+		n->skip_reason = n->why;
+		s->total -= s->o->warmup + s->o->reps;
+		json_t *jn = json_array_get(s->jcases, (size_t)k);
+		json_object_set_new(jn, "status", json_string("skipped"));
+		json_object_set_new(jn, "reason", json_string(n->why));
+	}
+}
+
+/* After density point ci: where the host stopped keeping up (the first
+ * point whose median start is twice the smallest point's), and whether the
+ * sweep goes on: not after that point, nor after a failed one, nor when the
+ * next point would not fit in the memory the host has left. */
+static void sweep_after(struct run_state *s, int ci)
+{
+	const struct vmb_case *c = &s->cases[ci];
+	json_t *jc = json_array_get(s->jcases, (size_t)ci);
+	json_t *e = sweep_of(s, c);
+	const char *status = json_string_value(json_object_get(jc, "status"));
+	double p50 = case_median(jc, "density_ready_p50_ns");
+	char why[300] = "";
+	const char *stop = NULL;
+
+	if (!status || strcmp(status, "ok") != 0 || !isfinite(p50)) {
+		stop = "failed";
+		snprintf(why, sizeof(why), "%u instances failed: %s", c->instances,
+		         json_string_value(json_object_get(jc, "reason")));
+	} else {
+		json_array_append_new(json_object_get(e, "points"), json_integer(c->instances));
+		json_t *base = json_object_get(e, "base_ready_p50_ns");
+		if (!base) {
+			json_object_set_new(e, "base_instances", json_integer(c->instances));
+			json_object_set_new(e, "base_ready_p50_ns", json_real(p50));
+		} else if (p50 >= 2 * json_number_value(base) &&
+		           json_is_null(json_object_get(e, "knee_instances"))) {
+			stop = "start_doubled";
+			json_object_set_new(e, "knee_instances", json_integer(c->instances));
+			snprintf(
+			        why, sizeof(why),
+			        "the median start with %u instances, %.1f ms, is %.1fx that with "
+			        "%lld "
+			        "(%.1f ms)",
+			        c->instances, p50 / 1e6, p50 / json_number_value(base),
+			        (long long)json_integer_value(json_object_get(e, "base_instances")),
+			        json_number_value(base) / 1e6);
+		}
+		/* the next point of the sweep, and whether it fits */
+		const struct vmb_case *n = ci + 1 < s->ncases ? &s->cases[ci + 1] : NULL;
+		double kib = case_median(jc, "density_memory_kib");
+		if (!isfinite(kib)) /* no cgroup (a plain process): its PSS */
+			kib = case_median(jc, "density_pss_kib");
+		long long avail = -1;
+		FILE *f = fopen("/proc/meminfo", "re");
+		char line[128];
+		while (f && fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %lld kB", &avail) == 1)
+				break;
+		if (f)
+			fclose(f);
+		if (!stop && n && n->workload == c->workload && n->runner == c->runner &&
+		    n->instances && isfinite(kib) && avail > 0 &&
+		    n->instances * kib > avail * 0.8) {
+			stop = "memory";
+			snprintf(why, sizeof(why),
+			         "%u instances at %.0f KiB each would take more than 80%% of the "
+			         "%lld MiB the host has available",
+			         n->instances, kib, avail / 1024);
+		}
+	}
+	if (stop) {
+		json_object_set_new(e, "stopped_by", json_string(stop));
+		json_object_set_new(e, "why", json_string(why));
+		if (c->sweep)
+			sweep_stop(s, ci, why);
+	} else if (json_is_null(json_object_get(e, "stopped_by"))) {
+		/* the last point planned: the list's, or the sweep's largest */
+		bool last = true;
+		for (int k = ci + 1; k < s->ncases; k++)
+			last &= !(s->cases[k].workload == c->workload &&
+			          s->cases[k].runner == c->runner && s->cases[k].instances);
+		if (last)
+			json_object_set_new(e, "stopped_by",
+			                    json_string(c->sweep ? "max_instances" : "list"));
+	}
 }
 
 static void finish(struct run_state *s, const char *status)
@@ -636,6 +936,8 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 			continue;
 		}
 		rc = run_case(&s, i, err);
+		if (rc == 0 && s.cases[i].instances)
+			sweep_after(&s, i);
 	}
 	if (s.root) {
 		finish(&s, rc < 0 ? (err->kind == VMB_ERR_INTERRUPTED ? "interrupted" : "failed")
@@ -645,6 +947,7 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 		printf("results: %s/results.json\n", s.dir);
 	}
 	json_decref(s.root);
+	json_decref(s.sweeps);
 	free(s.cases);
 	vmb_placement_release(&s.place);
 	release_runners(&s);

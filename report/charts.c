@@ -13,7 +13,7 @@
 	"install gnuplot (Debian: apt-get install gnuplot-nox) and run vmbench report again; "     \
 	"each chart's .gp script and .dat data are already in charts/"
 
-static FILE *open_in(const char *dir, const char *name, const char *ext, struct vmb_error *err)
+FILE *vmb_rep_chart_open(const char *dir, const char *name, const char *ext, struct vmb_error *err)
 {
 	char path[4200];
 
@@ -24,7 +24,7 @@ static FILE *open_in(const char *dir, const char *name, const char *ext, struct 
 	return f;
 }
 
-static int add_chart(struct vmb_report *rep, const char *name, const char *title)
+int vmb_rep_chart_add(struct vmb_report *rep, const char *name, const char *title)
 {
 	struct vmb_report_chart *grown =
 	        realloc(rep->charts, (rep->ncharts + 1) * sizeof(*rep->charts));
@@ -39,7 +39,7 @@ static int add_chart(struct vmb_report *rep, const char *name, const char *title
 }
 
 /* What every script starts with: how to redraw it, and one look for all. */
-static void preamble(FILE *f, const char *name, const char *title)
+void vmb_rep_chart_preamble(FILE *f, const char *name, const char *title)
 {
 	fprintf(f,
 	        "# %s: %s (written by vmbench report)\n"
@@ -57,7 +57,7 @@ static void preamble(FILE *f, const char *name, const char *title)
 
 /* A log y axis where one plot spans more than two decades: the small
  * workloads' bars would otherwise be invisible beside the large ones. */
-static void y_scale(FILE *f, double lo, double hi, const char *label)
+void vmb_rep_chart_yscale(FILE *f, double lo, double hi, const char *label)
 {
 	if (lo > 0 && hi / lo > 100)
 		fprintf(f, "set logscale y\nset ylabel \"%s (log scale)\" noenhanced\n", label);
@@ -132,7 +132,7 @@ static int bars(struct vmb_report *rep, const char *dir, const char *suite, cons
 
 	snprintf(name, sizeof(name), "bars-%s", suite);
 	snprintf(title, sizeof(title), "Suite %s: median headline figure, 95%% interval", suite);
-	if (!(d = open_in(dir, name, "dat", err)))
+	if (!(d = vmb_rep_chart_open(dir, name, "dat", err)))
 		return -1;
 	fprintf(d, "# workload");
 	for (size_t s = 0; s < rep->nseries; s++)
@@ -165,21 +165,21 @@ static int bars(struct vmb_report *rep, const char *dir, const char *suite, cons
 	}
 	fclose(d);
 	suite_label(rep, ws, nw, label, sizeof(label));
-	if (!(g = open_in(dir, name, "gp", err)))
+	if (!(g = vmb_rep_chart_open(dir, name, "gp", err)))
 		return -1;
-	preamble(g, name, title);
+	vmb_rep_chart_preamble(g, name, title);
 	fprintf(g, "set style data histograms\n"
 	           "set style histogram errorbars gap 1.5 lw 1.5\n"
 	           "set style fill solid 0.85 border rgb '#333333'\n"
 	           "set boxwidth 0.9\nset xtics noenhanced\n");
-	y_scale(g, lo, hi, label);
+	vmb_rep_chart_yscale(g, lo, hi, label);
 	fprintf(g, "plot \\\n");
 	for (size_t s = 0; s < rep->nseries; s++)
 		fprintf(g, "  '%s.dat' using %zu:%zu:%zu:xtic(1) title \"%s\" lc rgb '%s' %s%s\n",
 		        name, 2 + 3 * s, 3 + 3 * s, 4 + 3 * s, rep->series[s].name,
 		        rep->series[s].color, fill_of(rep, s), s + 1 < rep->nseries ? ", \\" : "");
 	fclose(g);
-	return add_chart(rep, name, title);
+	return vmb_rep_chart_add(rep, name, title);
 }
 
 /* Each non-baseline series' headline as a multiple of its baseline's, with
@@ -203,7 +203,7 @@ static int overhead(struct vmb_report *rep, const char *dir, const char *suite, 
 	snprintf(title, sizeof(title),
 	         "Suite %s: headline as a multiple of the baseline runner's (above 1 costs more)",
 	         suite);
-	if (!(d = open_in(dir, name, "dat", err)))
+	if (!(d = vmb_rep_chart_open(dir, name, "dat", err)))
 		return -1;
 	fprintf(d, "# workload");
 	for (size_t k = 0; k < nc; k++)
@@ -223,9 +223,9 @@ static int overhead(struct vmb_report *rep, const char *dir, const char *suite, 
 		fprintf(d, "\n");
 	}
 	fclose(d);
-	if (!(g = open_in(dir, name, "gp", err)))
+	if (!(g = vmb_rep_chart_open(dir, name, "gp", err)))
 		return -1;
-	preamble(g, name, title);
+	vmb_rep_chart_preamble(g, name, title);
 	fprintf(g, "set style data histograms\n"
 	           "set style histogram errorbars gap 1.5 lw 1.5\n"
 	           "set style fill solid 0.85 border rgb '#333333'\n"
@@ -240,7 +240,7 @@ static int overhead(struct vmb_report *rep, const char *dir, const char *suite, 
 		        rep->series[cols[k]].color, fill_of(rep, cols[k]),
 		        k + 1 < nc ? ", \\" : "");
 	fclose(g);
-	return add_chart(rep, name, title);
+	return vmb_rep_chart_add(rep, name, title);
 }
 
 /* The position of series s's box in workload w's group. */
@@ -266,7 +266,8 @@ static int distribution(struct vmb_report *rep, const char *dir, const char *sui
 	         "Suite %s: samples of the headline (box: quartiles, bar: median, whiskers: "
 	         "min to max)",
 	         suite);
-	if (!(d = open_in(dir, name, "dat", err)) || !(g = open_in(dir, name, "gp", err))) {
+	if (!(d = vmb_rep_chart_open(dir, name, "dat", err)) ||
+	    !(g = vmb_rep_chart_open(dir, name, "gp", err))) {
 		if (d)
 			fclose(d);
 		return -1;
@@ -304,7 +305,7 @@ static int distribution(struct vmb_report *rep, const char *dir, const char *sui
 			fprintf(d, "\n\n");
 		}
 	fclose(d);
-	preamble(g, name, title);
+	vmb_rep_chart_preamble(g, name, title);
 	fprintf(g,
 	        "set style fill solid 0.3 border\nset boxwidth %.3f absolute\n"
 	        "set xrange [0.4:%zu.6]\nset xtics (",
@@ -313,7 +314,7 @@ static int distribution(struct vmb_report *rep, const char *dir, const char *sui
 		fprintf(g, "%s\"%s\" %zu", w ? ", " : "", ws[w], w + 1);
 	fprintf(g, ") noenhanced\n");
 	suite_label(rep, ws, nw, label, sizeof(label));
-	y_scale(g, lo, hi, label);
+	vmb_rep_chart_yscale(g, lo, hi, label);
 	if (lo > 0 && hi / lo <= 100)
 		fprintf(g, "set yrange [*:*]\n"); /* the boxes near their values, not from 0 */
 	fprintf(g, "plot \\\n");
@@ -330,7 +331,7 @@ static int distribution(struct vmb_report *rep, const char *dir, const char *sui
 		        rep->series[s].name, s, rep->series[s].color, rep->nseries + s,
 		        rep->series[s].color, s + 1 < rep->nseries ? ", \\" : "");
 	fclose(g);
-	return add_chart(rep, name, title);
+	return vmb_rep_chart_add(rep, name, title);
 }
 
 /* One stacked bar per series: its start-up phases, each the median time
@@ -369,7 +370,7 @@ static int phases(struct vmb_report *rep, const char *dir, struct vmb_error *err
 	}
 	if (n == 0)
 		return 0;
-	if (!(d = open_in(dir, "phases", "dat", err)))
+	if (!(d = vmb_rep_chart_open(dir, "phases", "dat", err)))
 		return -1;
 	/* a header line gnuplot reads for the legend (columnhead), so no '#' */
 	fprintf(d, "series");
@@ -388,13 +389,13 @@ static int phases(struct vmb_report *rep, const char *dir, struct vmb_error *err
 		fprintf(d, "\n");
 	}
 	fclose(d);
-	if (!(g = open_in(dir, "phases", "gp", err)))
+	if (!(g = vmb_rep_chart_open(dir, "phases", "gp", err)))
 		return -1;
 	static const char palette[] =
 	        "#4E79A7 #F28E2B #E15759 #76B7B2 #59A14F #EDC948 #B07AA1 #FF9DA7 "
 	        "#9C755F #BAB0AC #1F3A5F #8C564B #17BECF #BCBD22 #7F7F7F #D62728";
 	const char *title = "Start-up phases per runner (median interval ending at each phase)";
-	preamble(g, "phases", title);
+	vmb_rep_chart_preamble(g, "phases", title);
 	/* long or many series names would run into each other under the bars */
 	size_t longest = 0;
 	for (size_t s = 0; s < rep->nseries; s++)
@@ -412,7 +413,7 @@ static int phases(struct vmb_report *rep, const char *dir, struct vmb_error *err
 	        "lc rgb word(colours, (i - 2) %% words(colours) + 1)\n",
 	        rotate ? " rotate by -20" : "", palette, n + 1);
 	fclose(g);
-	return add_chart(rep, "phases", title);
+	return vmb_rep_chart_add(rep, "phases", title);
 }
 
 static bool counted(json_t *smp)
@@ -506,7 +507,7 @@ static int curves(struct vmb_report *rep, const char *dir, const char *workload,
 		for (char *p = chart; *p; p++)
 			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
 				*p = '_';
-		if (!(d = open_in(dir, chart, "dat", err))) {
+		if (!(d = vmb_rep_chart_open(dir, chart, "dat", err))) {
 			json_decref(names);
 			return -1;
 		}
@@ -527,20 +528,20 @@ static int curves(struct vmb_report *rep, const char *dir, const char *workload,
 		fclose(d);
 		if (drawn == 0)
 			continue;
-		if (!(g = open_in(dir, chart, "gp", err))) {
+		if (!(g = vmb_rep_chart_open(dir, chart, "gp", err))) {
 			json_decref(names);
 			return -1;
 		}
 		snprintf(title, sizeof(title), "%s: %s against the swept parameter", workload,
 		         name);
-		preamble(g, chart, title);
+		vmb_rep_chart_preamble(g, chart, title);
 		const char *xu = vmb_rep_str(desc, "x_unit"), *yu = vmb_rep_str(desc, "y_unit");
 		bool bytes = xu && strcmp(xu, "B") == 0;
 		char ylabel[200];
 		snprintf(ylabel, sizeof(ylabel), "%s (%s)", name, yu ? yu : "");
 		fprintf(g, "set logscale x 2\nset xlabel \"%s\" noenhanced\n",
 		        bytes ? "bytes (log scale)" : (xu ? xu : "x"));
-		y_scale(g, lo, hi, ylabel);
+		vmb_rep_chart_yscale(g, lo, hi, ylabel);
 		if (bytes)
 			fprintf(g, "set format x '%%.0b%%B'\n");
 		fprintf(g, "plot");
@@ -555,7 +556,7 @@ static int curves(struct vmb_report *rep, const char *dir, const char *workload,
 				        rep->series[s].name);
 		fprintf(g, "\n");
 		fclose(g);
-		if (add_chart(rep, chart, title) < 0) {
+		if (vmb_rep_chart_add(rep, chart, title) < 0) {
 			json_decref(names);
 			return vmb_error_sys(err, ENOMEM, "charts");
 		}
@@ -617,7 +618,7 @@ int vmb_report_charts(struct vmb_report *rep, const char *dir, struct vmb_error 
 		if (rc < 0)
 			return -1;
 	}
-	if (phases(rep, charts, err) < 0)
+	if (phases(rep, charts, err) < 0 || vmb_rep_density_charts(rep, charts, err) < 0)
 		return -1;
 	if (vmb_rep_gnuplot(rep, charts, &why) < 0 &&
 	    asprintf(&rep->charts_note, "No charts: %s. To get them, %s.", why.msg, HINT) < 0)

@@ -105,22 +105,58 @@ fail:
 	return NULL;
 }
 
+/* What sets a case apart from its workload's others beyond its params: a
+ * density point's instances and start rate, a victim's neighbours (count,
+ * load, workload). NULL for any other case (new reference). */
+static json_t *crowd_of(json_t *c)
+{
+	json_t *d = json_object_get(c, "density"), *nb = json_object_get(c, "neighbours");
+	json_t *out = NULL;
+
+	if (json_is_object(d) || json_is_object(nb))
+		out = json_pack("{s:O*, s:O*, s:O*}", "instances", json_object_get(d, "instances"),
+		                "rate_per_s", json_object_get(d, "rate_per_s"), "neighbours",
+		                json_is_object(nb) ? nb : NULL);
+	return out;
+}
+
 /* A case's identity across runs: the same workload, runner and params, less
- * the params named in ignore (NULL-terminated, or NULL). */
+ * the params named in ignore (NULL-terminated, or NULL), and the same
+ * instances and neighbours (N = 4 is compared with N = 4 alone). */
 static char *case_key(json_t *c, const char *const *ignore)
 {
-	json_t *p = json_deep_copy(json_object_get(c, "params"));
+	json_t *p = json_deep_copy(json_object_get(c, "params")), *crowd = crowd_of(c);
 	char *key = NULL;
 
 	for (const char *const *i = ignore; i && *i; i++)
 		json_object_del(p, *i);
 	char *params = json_dumps(p, JSON_SORT_KEYS | JSON_COMPACT);
-	if (asprintf(&key, "%s\x1f%s\x1f%s", json_string_value(json_object_get(c, "workload")),
-	             json_string_value(json_object_get(c, "runner")), params ? params : "{}") < 0)
+	char *more = crowd ? json_dumps(crowd, JSON_SORT_KEYS | JSON_COMPACT) : NULL;
+	if (asprintf(&key, "%s\x1f%s\x1f%s\x1f%s",
+	             json_string_value(json_object_get(c, "workload")),
+	             json_string_value(json_object_get(c, "runner")), params ? params : "{}",
+	             more ? more : "") < 0)
 		key = NULL;
 	free(params);
+	free(more);
 	json_decref(p);
+	json_decref(crowd);
 	return key;
+}
+
+/* Copies c's density and neighbours (what crowd_of keys on) into o, so that
+ * rows and lists name the case as the report does ("hold x8"). */
+static void copy_crowd(json_t *o, json_t *c)
+{
+	json_t *d = json_object_get(c, "density"), *nb = json_object_get(c, "neighbours");
+
+	if (json_is_object(d))
+		json_object_set_new(o, "density",
+		                    json_pack("{s:O*, s:O*}", "instances",
+		                              json_object_get(d, "instances"), "rate_per_s",
+		                              json_object_get(d, "rate_per_s")));
+	if (json_is_object(nb))
+		json_object_set(o, "neighbours", nb);
 }
 
 /* One side's cases, keyed as case_key: the first file's case with the
@@ -149,6 +185,7 @@ static int merge_side(json_t *const *roots, size_t n, const char *const *ignore,
 					free(key);
 					return -1;
 				}
+				copy_crowd(m, c);
 				json_object_set_new(merged, key, m);
 				json_array_append_new(order, json_string(key));
 			}
@@ -264,8 +301,10 @@ static json_t *compare_row(json_t *bc, json_t *nc, const char *metric, json_t *d
 	        num(nn ? vmb_median(vn, nn) : NAN), "change_pct", num((raw - 1) * 100), "ci95_pct",
 	        num((raw_lo - 1) * 100), num((raw_hi - 1) * 100), "p", num(p), "threshold_pct", thr,
 	        "verdict", vmb_verdict_name(v));
-	if (row)
+	if (row) {
 		json_object_set_new(row, "cost_pct", num((r.ratio - 1) * 100));
+		copy_crowd(row, bc);
+	}
 	if (row && why)
 		json_object_set_new(row, "why", json_string(why));
 	/* a param the comparison ignores differs between the sides: not shown */
@@ -332,8 +371,13 @@ static void noise_guard(json_t *rows, double large_factor)
 
 static json_t *case_id(json_t *c)
 {
-	return json_pack("{s:O, s:O, s:O*}", "workload", json_object_get(c, "workload"), "runner",
-	                 json_object_get(c, "runner"), "params", json_object_get(c, "params"));
+	json_t *id =
+	        json_pack("{s:O, s:O, s:O*}", "workload", json_object_get(c, "workload"), "runner",
+	                  json_object_get(c, "runner"), "params", json_object_get(c, "params"));
+
+	if (id)
+		copy_crowd(id, c);
+	return id;
 }
 
 /* Every metric declared by any of the files, the first declaration winning. */

@@ -6,12 +6,15 @@
 #include <string.h>
 
 #include "vmbench/compare.h"
+#include "vmbench/report.h"
 #include "vmbench/util.h"
 
-/* "cpu-int native iterations=6000000": a case as a reader names it. */
+/* "cpu-int native iterations=6000000", "hold x8 container": a case as a
+ * reader names it (the report's label, then the runner and params). */
 static void case_label(json_t *row, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, "%s %s", json_string_value(json_object_get(row, "workload")),
+	char label[256];
+	int n = snprintf(buf, len, "%s %s", vmb_case_label(row, label, sizeof(label)),
 	                 json_string_value(json_object_get(row, "runner")));
 	const char *k;
 	json_t *v;

@@ -30,7 +30,7 @@ static bool numeric_column(const struct vmb_report_table *t, size_t c)
 {
 	for (size_t r = 0; r < t->nrows; r++) {
 		const char *v = t->cells[r * t->ncols + c];
-		if (v && *v &&
+		if (v && *v && strncmp(v, "n/a", 3) != 0 && /* a figure not measured */
 		    !(isdigit((unsigned char)v[0]) ||
 		      (v[0] == '-' && (isdigit((unsigned char)v[1]) || !v[1]))))
 			return false;
@@ -63,13 +63,23 @@ static void md_table(FILE *f, const struct vmb_report_table *t)
 	fputc('\n', f);
 }
 
-/* The charts whose name starts with prefix, as images with their sources. */
-static void md_charts(FILE *f, const struct vmb_report *rep, const char *suffix)
+bool vmb_rep_chart_of(const char *table_id, const char *chart)
+{
+	const char *dash = strchr(chart, '-');
+
+	if (strncmp(chart, "density-", 8) == 0) /* not suite "ready"'s bars */
+		return strcmp(table_id, "density") == 0;
+	if (strncmp(table_id, "suite-", 6) == 0)
+		return strcmp(dash ? dash + 1 : chart, table_id + 6) == 0;
+	return strcmp(table_id, "phases") == 0 && strcmp(chart, "phases") == 0;
+}
+
+/* The charts shown under table t, as images with their sources. */
+static void md_charts(FILE *f, const struct vmb_report *rep, const char *table_id)
 {
 	for (size_t i = 0; i < rep->ncharts; i++) {
 		const struct vmb_report_chart *c = &rep->charts[i];
-		const char *dash = strchr(c->name, '-');
-		if (strcmp(dash ? dash + 1 : c->name, suffix) != 0)
+		if (!vmb_rep_chart_of(table_id, c->name))
 			continue;
 		if (c->drawn)
 			fprintf(f, "![%s](charts/%s.png)\n\n[SVG](charts/%s.svg)%s%s%s · ",
@@ -94,10 +104,7 @@ static void write_md(const struct vmb_report *rep, FILE *f)
 	for (size_t i = 0; i < rep->ntables; i++) {
 		const struct vmb_report_table *t = &rep->tables[i];
 		md_table(f, t);
-		if (strncmp(t->id, "suite-", 6) == 0)
-			md_charts(f, rep, t->id + 6);
-		else if (strcmp(t->id, "phases") == 0)
-			md_charts(f, rep, "phases");
+		md_charts(f, rep, t->id);
 	}
 }
 
@@ -117,9 +124,13 @@ static void csv_field(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static const char *const csv_cols[] = {"run",    "suite", "workload", "runner",  "status",
-                                       "metric", "unit",  "n",        "median",  "ci_lo",
-                                       "ci_hi",  "ratio", "ratio_lo", "ratio_hi"};
+/* The first fourteen as ever; then what tells a density point or a victim
+ * beside neighbours from its workload's other cases, and the victim's figure
+ * as a multiple of the victim alone (empty where they do not apply). */
+static const char *const csv_cols[] = {
+        "run",  "suite",     "workload",   "runner",         "status",  "metric",     "unit",
+        "n",    "median",    "ci_lo",      "ci_hi",          "ratio",   "ratio_lo",   "ratio_hi",
+        "case", "instances", "neighbours", "neighbour_load", "x_alone", "x_alone_lo", "x_alone_hi"};
 
 static void write_csv(const struct vmb_report *rep, FILE *f)
 {

@@ -31,6 +31,11 @@ static const char style[] =
         "th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}"
         "th:first-child,td:first-child,td:nth-child(2){text-align:left}"
         "table[data-table=host] td,table[data-table=unavailable] td{text-align:left}"
+        /* sixteen columns: smaller, the labels whole, the reasons as text */
+        "table[data-table=density]{font-size:.78em}"
+        "table[data-table=density] td:nth-child(2){white-space:nowrap}"
+        "table[data-table=density] td:last-child,table[data-table=density-sweeps] td{"
+        "text-align:left}"
         "th{background:#f0f0f0}tr:nth-child(even) td{background:#fafafa}"
         ".banner{background:#fff3cd;border:2px solid #c90;padding:.8em;font-weight:bold}"
         ".note{background:#eef;border:1px solid #99c;padding:.6em}"
@@ -76,12 +81,11 @@ static void table(FILE *f, const struct vmb_report_table *t)
 	fputs("</tbody></table>\n", f);
 }
 
-static void charts(FILE *f, const struct vmb_report *rep, const char *suffix)
+static void charts(FILE *f, const struct vmb_report *rep, const char *table_id)
 {
 	for (size_t i = 0; i < rep->ncharts; i++) {
 		const struct vmb_report_chart *c = &rep->charts[i];
-		const char *dash = strchr(c->name, '-');
-		if (strcmp(dash ? dash + 1 : c->name, suffix) != 0)
+		if (!vmb_rep_chart_of(table_id, c->name))
 			continue;
 		fputs("<figure>", f);
 		if (c->drawn)
@@ -136,10 +140,7 @@ void vmb_rep_write_html(const struct vmb_report *rep, FILE *f)
 	for (size_t i = 0; i < rep->ntables; i++) {
 		const struct vmb_report_table *t = &rep->tables[i];
 		table(f, t);
-		if (strncmp(t->id, "suite-", 6) == 0)
-			charts(f, rep, t->id + 6);
-		else if (strcmp(t->id, "phases") == 0)
-			charts(f, rep, "phases");
+		charts(f, rep, t->id);
 	}
 	fputs("</body></html>\n", f);
 }

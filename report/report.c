@@ -107,6 +107,11 @@ static json_t **counted(json_t *root, const char *runner, size_t *n)
 			continue;
 		if (startup && (!h || strcmp(h, "launch_to_ready_ns") != 0))
 			continue;
+		/* instances started together, or beside busy neighbours, start
+		 * slower by design: their phases are the density table's, not
+		 * the runner's own start-up */
+		if (vmb_rep_instances(c) > 1 || vmb_rep_neighbours(c) > 0)
+			continue;
 		json_array_foreach(json_object_get(c, "samples"), k, s)
 		{
 			const char *st = vmb_rep_str(s, "status");
@@ -229,24 +234,32 @@ static int build_series(struct vmb_report *rep)
 	return 0;
 }
 
-json_t *vmb_report_case(const struct vmb_report *rep, size_t s, const char *workload)
+/* The case of root on runner labelled label, or NULL. */
+static json_t *find_case(json_t *root, const char *runner, const char *label)
 {
 	json_t *c;
 	size_t i;
+	char buf[256];
 
-	json_array_foreach(json_object_get(rep->runs[rep->series[s].run].root, "cases"), i, c)
+	json_array_foreach(json_object_get(root, "cases"), i, c)
 	{
-		const char *w = vmb_rep_str(c, "workload"), *r = vmb_rep_str(c, "runner");
-		if (w && r && strcmp(w, workload) == 0 && strcmp(r, rep->series[s].runner) == 0)
+		const char *r = vmb_rep_str(c, "runner");
+		if (r && strcmp(r, runner) == 0 &&
+		    strcmp(vmb_case_label(c, buf, sizeof(buf)), label) == 0)
 			return c;
 	}
 	return NULL;
 }
 
-double *vmb_report_samples(const struct vmb_report *rep, size_t s, const char *workload,
+json_t *vmb_report_case(const struct vmb_report *rep, size_t s, const char *label)
+{
+	return find_case(rep->runs[rep->series[s].run].root, rep->series[s].runner, label);
+}
+
+double *vmb_report_samples(const struct vmb_report *rep, size_t s, const char *label,
                            const char *metric, double scale, size_t *n)
 {
-	json_t *c = vmb_report_case(rep, s, workload);
+	json_t *c = vmb_report_case(rep, s, label);
 	size_t cap = json_array_size(json_object_get(c, "samples"));
 	double *v = cap ? malloc(cap * sizeof(double)) : NULL;
 
@@ -267,18 +280,13 @@ int vmb_rep_ratio(const struct vmb_report *rep, size_t r, json_t *c, const char 
 	const char *baseline = vmb_rep_str(json_object_get(root, "config"), "baseline");
 	const char *better =
 	        vmb_rep_str(json_object_get(json_object_get(root, "metrics"), metric), "better");
-	json_t *base = NULL, *x;
-	size_t i;
+	char label[256];
 
 	if (!baseline || !better)
 		return -1;
-	json_array_foreach(json_object_get(root, "cases"), i, x)
-	{
-		const char *w = vmb_rep_str(x, "workload"), *rn = vmb_rep_str(x, "runner");
-		if (w && rn && strcmp(w, vmb_rep_str(c, "workload")) == 0 &&
-		    strcmp(rn, baseline) == 0)
-			base = x;
-	}
+	/* N instances against N, a victim beside busy neighbours against the
+	 * baseline's victim beside as many */
+	json_t *base = find_case(root, baseline, vmb_case_label(c, label, sizeof(label)));
 	size_t nb = json_array_size(json_object_get(base, "samples"));
 	size_t nx = json_array_size(json_object_get(c, "samples"));
 	if (!base || base == c || nb < 2 || nx < 2)
@@ -300,6 +308,34 @@ int vmb_rep_ratio(const struct vmb_report *rep, size_t r, json_t *c, const char 
 static void set_num(json_t *o, const char *key, double v)
 {
 	json_object_set_new(o, key, isfinite(v) ? json_real(v) : json_null());
+}
+
+/* What tells a row's case from the workload's others on its runner: its
+ * label, instances, neighbours and their load; and, for a victim beside
+ * neighbours, the figure as a multiple of the victim alone. Absent (empty
+ * in the CSV) where they do not apply. */
+static void case_columns(const struct vmb_report *rep, size_t r, json_t *c, const char *metric,
+                         json_t *row)
+{
+	char label[256];
+	long long n = vmb_rep_instances(c), k = vmb_rep_neighbours(c);
+	struct vmb_ratio q;
+	bool plain;
+
+	json_object_set_new(row, "case", json_string(vmb_case_label(c, label, sizeof(label))));
+	if (n > 0)
+		json_object_set_new(row, "instances", json_integer(n));
+	if (k >= 0) {
+		const char *load = vmb_rep_str(json_object_get(c, "neighbours"), "load");
+		json_object_set_new(row, "neighbours", json_integer(k));
+		if (k > 0 && load)
+			json_object_set_new(row, "neighbour_load", json_string(load));
+	}
+	if (vmb_rep_alone_ratio(rep, r, c, metric, &q, &plain) == 0) {
+		set_num(row, "x_alone", q.ratio);
+		set_num(row, "x_alone_lo", q.lo);
+		set_num(row, "x_alone_hi", q.hi);
+	}
 }
 
 /* One row per case and aggregated figure, numbers at full precision: what
@@ -341,6 +377,7 @@ static int build_rows(struct vmb_report *rep)
 				set_num(row, "ratio", ok ? q.ratio : NAN);
 				set_num(row, "ratio_lo", ok ? q.lo : NAN);
 				set_num(row, "ratio_hi", ok ? q.hi : NAN);
+				case_columns(rep, r, c, metric, row);
 				json_array_append_new(rep->rows, row);
 			}
 		}
@@ -399,14 +436,24 @@ static int label_runs(struct vmb_report *rep)
 	return 0;
 }
 
-static void add_suites(struct vmb_report *rep)
+/* The suites in first-seen order, and every case's label interned in
+ * rep->labels, so that the tables may borrow it. */
+static int add_suites(struct vmb_report *rep)
 {
+	if (!(rep->labels = json_object()))
+		return -1;
 	for (size_t r = 0; r < rep->nruns; r++) {
 		json_t *c;
 		size_t i;
 		json_array_foreach(json_object_get(rep->runs[r].root, "cases"), i, c)
 		{
 			const char *s = vmb_rep_str(c, "suite");
+			char label[256];
+			/* set only once: replacing a key would free what is borrowed */
+			if (!json_object_get(rep->labels,
+			                     vmb_case_label(c, label, sizeof(label))) &&
+			    json_object_set_new(rep->labels, label, json_string(label)) < 0)
+				return -1;
 			size_t k = 0;
 			while (s && k < rep->nsuites && strcmp(rep->suites[k], s) != 0)
 				k++;
@@ -414,6 +461,7 @@ static void add_suites(struct vmb_report *rep)
 				rep->suites[rep->nsuites++] = strdup(s);
 		}
 	}
+	return 0;
 }
 
 int vmb_report_load(struct vmb_report *rep, json_t *const *roots, char *const *paths, size_t n,
@@ -431,11 +479,11 @@ int vmb_report_load(struct vmb_report *rep, json_t *const *roots, char *const *p
 		ncases += json_array_size(json_object_get(roots[i], "cases"));
 	}
 	rep->suites = calloc(ncases + 1, sizeof(char *));
-	if (!rep->suites || label_runs(rep) < 0 || build_series(rep) < 0 || build_rows(rep) < 0) {
+	if (!rep->suites || label_runs(rep) < 0 || build_series(rep) < 0 || build_rows(rep) < 0 ||
+	    add_suites(rep) < 0) {
 		vmb_report_free(rep);
 		return vmb_error_sys(err, ENOMEM, "report");
 	}
-	add_suites(rep);
 	if (vmb_rep_tables(rep) < 0) {
 		vmb_report_free(rep);
 		return vmb_error_sys(err, ENOMEM, "report");
@@ -464,6 +512,7 @@ void vmb_report_free(struct vmb_report *rep)
 	free(rep->suites);
 	vmb_rep_tables_free(rep);
 	json_decref(rep->rows);
+	json_decref(rep->labels);
 	for (size_t i = 0; i < rep->ncharts; i++) {
 		free(rep->charts[i].name);
 		free(rep->charts[i].title);

@@ -43,8 +43,8 @@ void vmb_rep_figure(const char *metric, const char *unit, char *buf, size_t len)
 		snprintf(buf, len, "%s (%s)", metric ? metric : "-", unit ? unit : "");
 }
 
-static struct vmb_report_table *new_table(struct vmb_report *rep, const char *id, const char *title,
-                                          size_t ncols)
+struct vmb_report_table *vmb_rep_table_new(struct vmb_report *rep, const char *id,
+                                           const char *title, size_t ncols)
 {
 	struct vmb_report_table *grown =
 	        realloc(rep->tables, (rep->ntables + 1) * sizeof(*rep->tables));
@@ -62,10 +62,7 @@ static struct vmb_report_table *new_table(struct vmb_report *rep, const char *id
 	return t;
 }
 
-/* Sets cell (row, col) of t's last row, or a header cell when row is -1. */
-static int cell(struct vmb_report_table *t, long row, size_t col, const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
-static int cell(struct vmb_report_table *t, long row, size_t col, const char *fmt, ...)
+int vmb_rep_cell(struct vmb_report_table *t, long row, size_t col, const char *fmt, ...)
 {
 	char *s;
 	va_list ap;
@@ -81,8 +78,7 @@ static int cell(struct vmb_report_table *t, long row, size_t col, const char *fm
 	return 0;
 }
 
-/* Appends an empty row; returns its index or -1. */
-static long add_row(struct vmb_report_table *t)
+long vmb_rep_row_add(struct vmb_report_table *t)
 {
 	char **grown = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
 	if (!grown)
@@ -93,8 +89,7 @@ static long add_row(struct vmb_report_table *t)
 	return (long)t->nrows++;
 }
 
-/* Fills NULL cells with "" so that renderers need not check. */
-static int finish(struct vmb_report_table *t)
+int vmb_rep_table_finish(struct vmb_report_table *t)
 {
 	for (size_t i = 0; i < t->nrows * t->ncols; i++)
 		if (!t->cells[i] && !(t->cells[i] = strdup("")))
@@ -111,13 +106,13 @@ static int host_table(struct vmb_report *rep)
 	                                   "vmbench", "hostname", "CPU",      "cores / PUs",
 	                                   "kernel",  "cgroup",   "emulated", "baseline",
 	                                   "reps",    "seed",     "scale",    "command"};
-	struct vmb_report_table *t = new_table(rep, "host", "Host and run", rep->nruns + 1);
+	struct vmb_report_table *t = vmb_rep_table_new(rep, "host", "Host and run", rep->nruns + 1);
 
-	if (!t || cell(t, -1, 0, "%s", ""))
+	if (!t || vmb_rep_cell(t, -1, 0, "%s", ""))
 		return -1;
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		long r = add_row(t);
-		if (r < 0 || cell(t, r, 0, "%s", rows[i]))
+		long r = vmb_rep_row_add(t);
+		if (r < 0 || vmb_rep_cell(t, r, 0, "%s", rows[i]))
 			return -1;
 	}
 	for (size_t k = 0; k < rep->nruns; k++) {
@@ -143,22 +138,49 @@ static int host_table(struct vmb_report *rep)
 		        vmb_rep_str(cfg, "baseline"),
 		};
 		size_t i;
-		cell(t, -1, k + 1, "%s", rep->runs[k].label);
+		vmb_rep_cell(t, -1, k + 1, "%s", rep->runs[k].label);
 		for (i = 0; i < 12; i++)
-			if (vals[i] && cell(t, (long)i, k + 1, "%s", vals[i]))
+			if (vals[i] && vmb_rep_cell(t, (long)i, k + 1, "%s", vals[i]))
 				return -1;
-		cell(t, 7, k + 1, "%lld / %lld", json_integer_value(json_object_get(topo, "cores")),
-		     json_integer_value(json_object_get(topo, "pus")));
-		cell(t, 12, k + 1, "%lld", json_integer_value(json_object_get(cfg, "reps")));
-		cell(t, 13, k + 1, "%lld", json_integer_value(json_object_get(cfg, "seed")));
-		cell(t, 14, k + 1, "%g", json_number_value(json_object_get(cfg, "scale")));
+		vmb_rep_cell(t, 7, k + 1, "%lld / %lld",
+		             json_integer_value(json_object_get(topo, "cores")),
+		             json_integer_value(json_object_get(topo, "pus")));
+		vmb_rep_cell(t, 12, k + 1, "%lld",
+		             json_integer_value(json_object_get(cfg, "reps")));
+		vmb_rep_cell(t, 13, k + 1, "%lld",
+		             json_integer_value(json_object_get(cfg, "seed")));
+		vmb_rep_cell(t, 14, k + 1, "%g", json_number_value(json_object_get(cfg, "scale")));
 		char cmd[1024] = "";
 		json_array_foreach(json_object_get(root, "command_line"), i, v)
 		        snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "",
 		                 json_string_value(v) ? json_string_value(v) : "");
-		cell(t, 15, k + 1, "%s", cmd);
+		vmb_rep_cell(t, 15, k + 1, "%s", cmd);
 	}
-	return finish(t);
+	return vmb_rep_table_finish(t);
+}
+
+/* Where a case goes among its workload's others: by instances, then no
+ * neighbours, alone, idle ones, busy ones (cpu, mem...), then by count. */
+static long long variant_rank(json_t *c, int which)
+{
+	const char *load = vmb_rep_str(json_object_get(c, "neighbours"), "load");
+	long long k = vmb_rep_neighbours(c);
+
+	if (which == 0)
+		return vmb_rep_instances(c);
+	if (which == 1)
+		return k < 0 ? 0 : k == 0 ? 1 : load && strcmp(load, "idle") == 0 ? 2 : 3;
+	return k;
+}
+
+static int variant_cmp(json_t *a, json_t *b)
+{
+	for (int which = 0; which < 3; which++) {
+		long long x = variant_rank(a, which), y = variant_rank(b, which);
+		if (x != y)
+			return x < y ? -1 : 1;
+	}
+	return 0;
 }
 
 const char **vmb_rep_workloads(const struct vmb_report *rep, const char *suite, size_t *n)
@@ -167,29 +189,59 @@ const char **vmb_rep_workloads(const struct vmb_report *rep, const char *suite, 
 	for (size_t r = 0; r < rep->nruns; r++)
 		cap += json_array_size(json_object_get(rep->runs[r].root, "cases"));
 	const char **w = calloc(cap + 1, sizeof(char *));
+	json_t **first = calloc(cap + 1, sizeof(json_t *)); /* each label's first case */
+	size_t *order = calloc(cap + 1, sizeof(size_t));    /* its workload's first-seen rank */
+	size_t nworkloads = 0;
+
 	*n = 0;
-	for (size_t r = 0; w && r < rep->nruns; r++) {
+	for (size_t r = 0; w && first && order && r < rep->nruns; r++) {
 		json_t *c;
 		size_t i;
 		json_array_foreach(json_object_get(rep->runs[r].root, "cases"), i, c)
 		{
 			const char *s = vmb_rep_str(c, "suite"), *name = vmb_rep_str(c, "workload");
-			size_t k = 0;
+			char buf[256];
+			size_t k = 0, o = 0;
 			if (!s || !name || strcmp(s, suite) != 0)
 				continue;
-			while (k < *n && strcmp(w[k], name) != 0)
+			const char *label = json_string_value(
+			        json_object_get(rep->labels, vmb_case_label(c, buf, sizeof(buf))));
+			while (k < *n && strcmp(w[k], label ? label : "") != 0)
 				k++;
-			if (k == *n)
-				w[(*n)++] = name;
+			if (!label || k < *n)
+				continue;
+			while (o < *n && strcmp(vmb_rep_str(first[o], "workload"), name) != 0)
+				o++;
+			order[k] = o < *n ? order[o] : nworkloads++;
+			first[k] = c;
+			w[(*n)++] = label;
 		}
 	}
+	/* stable: workloads as first seen, a workload's cases by N, neighbours */
+	for (size_t i = 1; w && first && order && i < *n; i++)
+		for (size_t j = i; j > 0 && (order[j] < order[j - 1] ||
+		                             (order[j] == order[j - 1] &&
+		                              variant_cmp(first[j], first[j - 1]) < 0));
+		     j--) {
+			const char *t = w[j];
+			json_t *tc = first[j];
+			size_t to = order[j];
+			w[j] = w[j - 1], first[j] = first[j - 1], order[j] = order[j - 1];
+			w[j - 1] = t, first[j - 1] = tc, order[j - 1] = to;
+		}
+	if (!first || !order) {
+		free(w);
+		w = NULL;
+	}
+	free(first);
+	free(order);
 	return w;
 }
 
-const char *vmb_rep_headline(const struct vmb_report *rep, const char *workload)
+const char *vmb_rep_headline(const struct vmb_report *rep, const char *label)
 {
 	for (size_t s = 0; s < rep->nseries; s++) {
-		const char *h = vmb_rep_str(vmb_report_case(rep, s, workload), "headline");
+		const char *h = vmb_rep_str(vmb_report_case(rep, s, label), "headline");
 		if (h)
 			return h;
 	}
@@ -214,19 +266,17 @@ static const char *copies(const struct vmb_report *rep, const char *workload)
 	return buf;
 }
 
-/* An aggregate's median and its interval, divided by div; with no interval
- * (a single sample) the median alone, never a made-up [0, 0]. */
-static void median_cell(struct vmb_report_table *t, long r, size_t col, json_t *a, double div)
+void vmb_rep_median_cell(struct vmb_report_table *t, long r, size_t col, json_t *a, double div)
 {
 	json_t *ci = json_object_get(a, "ci95_median");
 	double m = json_number_value(json_object_get(a, "median")) / div;
 
 	if (json_is_number(json_array_get(ci, 0)) && json_is_number(json_array_get(ci, 1)))
-		cell(t, r, col, "%.4g [%.4g, %.4g]", m,
-		     json_number_value(json_array_get(ci, 0)) / div,
-		     json_number_value(json_array_get(ci, 1)) / div);
+		vmb_rep_cell(t, r, col, "%.4g [%.4g, %.4g]", m,
+		             json_number_value(json_array_get(ci, 0)) / div,
+		             json_number_value(json_array_get(ci, 1)) / div);
 	else
-		cell(t, r, col, "%.4g [no interval]", m);
+		vmb_rep_cell(t, r, col, "%.4g [no interval]", m);
 }
 
 static int suite_table(struct vmb_report *rep, const char *suite)
@@ -242,7 +292,7 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 	}
 	snprintf(id, sizeof(id), "suite-%s", suite);
 	snprintf(title, sizeof(title), "Suite %s", suite);
-	struct vmb_report_table *t = new_table(rep, id, title, 2 + rep->nseries + nratio);
+	struct vmb_report_table *t = vmb_rep_table_new(rep, id, title, 2 + rep->nseries + nratio);
 	if (!ws || !t) {
 		free(ws);
 		return -1;
@@ -250,19 +300,20 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 	t->note = strdup("median of each case's headline figure [95% bootstrap interval]; "
 	                 "x baseline: the figure as a multiple of the run's baseline runner's, "
 	                 "above 1 costs more");
-	cell(t, -1, 0, "workload");
-	cell(t, -1, 1, "figure");
+	vmb_rep_cell(t, -1, 0, "workload");
+	vmb_rep_cell(t, -1, 1, "figure");
 	for (size_t s = 0, col = 2 + rep->nseries; s < rep->nseries; s++) {
 		const char *b = vmb_rep_str(
 		        json_object_get(rep->runs[rep->series[s].run].root, "config"), "baseline");
-		cell(t, -1, 2 + s, "%s", rep->series[s].name);
+		vmb_rep_cell(t, -1, 2 + s, "%s", rep->series[s].name);
 		if (!b || strcmp(b, rep->series[s].runner) != 0)
-			cell(t, -1, col++, "%s x %s", rep->series[s].name, b ? b : "baseline");
+			vmb_rep_cell(t, -1, col++, "%s x %s", rep->series[s].name,
+			             b ? b : "baseline");
 	}
 	for (size_t w = 0; w < nw; w++) {
 		const char *metric = vmb_rep_headline(rep, ws[w]), *unit = "";
-		long r = add_row(t);
-		if (r < 0 || cell(t, r, 0, "%s%s", ws[w], copies(rep, ws[w])))
+		long r = vmb_rep_row_add(t);
+		if (r < 0 || vmb_rep_cell(t, r, 0, "%s%s", ws[w], copies(rep, ws[w])))
 			goto fail;
 		/* one unit for the row, the one that suits its first median */
 		double typical = NAN, div = 1;
@@ -276,6 +327,11 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 				in_unit = vmb_rep_str(a, "unit");
 			}
 		}
+		if (!in_unit) /* no series measured it: the unit it is declared in */
+			in_unit = vmb_rep_str(
+			        json_object_get(json_object_get(rep->runs[0].root, "metrics"),
+			                        metric ? metric : ""),
+			        "unit");
 		div = vmb_rep_time_divisor(typical, in_unit, &unit);
 		for (size_t s = 0, col = 2 + rep->nseries; s < rep->nseries; s++) {
 			json_t *c = vmb_report_case(rep, s, ws[w]);
@@ -287,26 +343,26 @@ static int suite_table(struct vmb_report *rep, const char *suite)
 			bool is_base = b && strcmp(b, rep->series[s].runner) == 0;
 			struct vmb_ratio q;
 			if (!c)
-				cell(t, r, 2 + s, "-");
+				vmb_rep_cell(t, r, 2 + s, "-");
 			else if (!json_is_number(json_object_get(a, "median")))
-				cell(t, r, 2 + s, "%s", st ? st : "no samples");
+				vmb_rep_cell(t, r, 2 + s, "%s", st ? st : "no samples");
 			else
-				median_cell(t, r, 2 + s, a, div);
+				vmb_rep_median_cell(t, r, 2 + s, a, div);
 			if (is_base)
 				continue;
 			if (c && metric &&
 			    vmb_rep_ratio(rep, rep->series[s].run, c, metric, &q) == 0)
-				cell(t, r, col, "%.3f [%.3f, %.3f]", q.ratio, q.lo, q.hi);
+				vmb_rep_cell(t, r, col, "%.3f [%.3f, %.3f]", q.ratio, q.lo, q.hi);
 			else
-				cell(t, r, col, "-");
+				vmb_rep_cell(t, r, col, "-");
 			col++;
 		}
 		char fig[160];
 		vmb_rep_figure(metric, unit, fig, sizeof(fig));
-		cell(t, r, 1, "%s", fig);
+		vmb_rep_cell(t, r, 1, "%s", fig);
 	}
 	free(ws);
-	return finish(t);
+	return vmb_rep_table_finish(t);
 fail:
 	free(ws);
 	return -1;
@@ -314,29 +370,29 @@ fail:
 
 static int phases_table(struct vmb_report *rep)
 {
-	struct vmb_report_table *t = new_table(rep, "phases", "Start-up phases", 4);
+	struct vmb_report_table *t = vmb_rep_table_new(rep, "phases", "Start-up phases", 4);
 
 	if (!t)
 		return -1;
 	t->note = strdup("median time from the phase before (the first: from the instance's "
 	                 "start), over every counted sample of the runner");
-	cell(t, -1, 0, "series");
-	cell(t, -1, 1, "phase");
-	cell(t, -1, 2, "interval (ms)");
-	cell(t, -1, 3, "since start (ms)");
+	vmb_rep_cell(t, -1, 0, "series");
+	vmb_rep_cell(t, -1, 1, "phase");
+	vmb_rep_cell(t, -1, 2, "interval (ms)");
+	vmb_rep_cell(t, -1, 3, "since start (ms)");
 	for (size_t s = 0; s < rep->nseries; s++) {
 		double sum = 0;
 		for (size_t k = 0; k < rep->series[s].nphases; k++) {
-			long r = add_row(t);
+			long r = vmb_rep_row_add(t);
 			sum += rep->series[s].phase_ms[k];
-			if (r < 0 || cell(t, r, 0, "%s", rep->series[s].name) ||
-			    cell(t, r, 1, "%s", rep->series[s].phase[k]) ||
-			    cell(t, r, 2, "%.3f", rep->series[s].phase_ms[k]) ||
-			    cell(t, r, 3, "%.3f", sum))
+			if (r < 0 || vmb_rep_cell(t, r, 0, "%s", rep->series[s].name) ||
+			    vmb_rep_cell(t, r, 1, "%s", rep->series[s].phase[k]) ||
+			    vmb_rep_cell(t, r, 2, "%.3f", rep->series[s].phase_ms[k]) ||
+			    vmb_rep_cell(t, r, 3, "%.3f", sum))
 				return -1;
 		}
 	}
-	return finish(t);
+	return vmb_rep_table_finish(t);
 }
 
 /* Skipped and failed cases with their reasons, and the run's own list of
@@ -344,14 +400,14 @@ static int phases_table(struct vmb_report *rep)
 static int missing_table(struct vmb_report *rep)
 {
 	struct vmb_report_table *t =
-	        new_table(rep, "unavailable", "Unavailable, skipped and failed", 4);
+	        vmb_rep_table_new(rep, "unavailable", "Unavailable, skipped and failed", 4);
 
 	if (!t)
 		return -1;
-	cell(t, -1, 0, "run");
-	cell(t, -1, 1, "what");
-	cell(t, -1, 2, "status");
-	cell(t, -1, 3, "reason");
+	vmb_rep_cell(t, -1, 0, "run");
+	vmb_rep_cell(t, -1, 1, "what");
+	vmb_rep_cell(t, -1, 2, "status");
+	vmb_rep_cell(t, -1, 3, "reason");
 	for (size_t k = 0; k < rep->nruns; k++) {
 		json_t *root = rep->runs[k].root, *c;
 		size_t i;
@@ -360,28 +416,31 @@ static int missing_table(struct vmb_report *rep)
 			const char *st = vmb_rep_str(c, "status");
 			if (st && strcmp(st, "ok") == 0)
 				continue;
-			long r = add_row(t);
+			long r = vmb_rep_row_add(t);
 			if (r < 0)
 				return -1;
-			cell(t, r, 0, "%s", rep->runs[k].label);
-			cell(t, r, 1, "%s on %s", vmb_rep_str(c, "workload"),
-			     vmb_rep_str(c, "runner"));
-			cell(t, r, 2, "%s", st ? st : "?");
-			cell(t, r, 3, "%s",
-			     vmb_rep_str(c, "reason") ? vmb_rep_str(c, "reason") : "");
+			char label[256];
+			vmb_rep_cell(t, r, 0, "%s", rep->runs[k].label);
+			vmb_rep_cell(t, r, 1, "%s on %s", vmb_case_label(c, label, sizeof(label)),
+			             vmb_rep_str(c, "runner"));
+			vmb_rep_cell(t, r, 2, "%s", st ? st : "?");
+			vmb_rep_cell(t, r, 3, "%s",
+			             vmb_rep_str(c, "reason") ? vmb_rep_str(c, "reason") : "");
 		}
 		json_array_foreach(json_object_get(root, "not_measured"), i, c)
 		{
-			long r = add_row(t);
+			long r = vmb_rep_row_add(t);
 			if (r < 0)
 				return -1;
-			cell(t, r, 0, "%s", rep->runs[k].label);
-			cell(t, r, 1, "%s", vmb_rep_str(c, "what") ? vmb_rep_str(c, "what") : "?");
-			cell(t, r, 2, "unavailable");
-			cell(t, r, 3, "%s", vmb_rep_str(c, "why") ? vmb_rep_str(c, "why") : "");
+			vmb_rep_cell(t, r, 0, "%s", rep->runs[k].label);
+			vmb_rep_cell(t, r, 1, "%s",
+			             vmb_rep_str(c, "what") ? vmb_rep_str(c, "what") : "?");
+			vmb_rep_cell(t, r, 2, "unavailable");
+			vmb_rep_cell(t, r, 3, "%s",
+			             vmb_rep_str(c, "why") ? vmb_rep_str(c, "why") : "");
 		}
 	}
-	return finish(t);
+	return vmb_rep_table_finish(t);
 }
 
 /* Why a figure may not be trustworthy: each case's noise warnings (its
@@ -399,12 +458,12 @@ static int warnings_table(struct vmb_report *rep)
 	}
 	if (!any)
 		return 0;
-	struct vmb_report_table *t = new_table(rep, "warnings", "Noise warnings", 3);
+	struct vmb_report_table *t = vmb_rep_table_new(rep, "warnings", "Noise warnings", 3);
 	if (!t)
 		return -1;
-	cell(t, -1, 0, "run");
-	cell(t, -1, 1, "case");
-	cell(t, -1, 2, "warning");
+	vmb_rep_cell(t, -1, 0, "run");
+	vmb_rep_cell(t, -1, 1, "case");
+	vmb_rep_cell(t, -1, 2, "warning");
 	for (size_t k = 0; k < rep->nruns; k++) {
 		json_t *c, *w;
 		size_t i, j;
@@ -412,18 +471,20 @@ static int warnings_table(struct vmb_report *rep)
 		{
 			json_array_foreach(json_object_get(c, "warnings"), j, w)
 			{
-				long r = add_row(t);
+				long r = vmb_rep_row_add(t);
+				char label[256];
 				if (r < 0)
 					return -1;
-				cell(t, r, 0, "%s", rep->runs[k].label);
-				cell(t, r, 1, "%s on %s", vmb_rep_str(c, "workload"),
-				     vmb_rep_str(c, "runner"));
-				cell(t, r, 2, "%s",
-				     json_string_value(w) ? json_string_value(w) : "");
+				vmb_rep_cell(t, r, 0, "%s", rep->runs[k].label);
+				vmb_rep_cell(t, r, 1, "%s on %s",
+				             vmb_case_label(c, label, sizeof(label)),
+				             vmb_rep_str(c, "runner"));
+				vmb_rep_cell(t, r, 2, "%s",
+				             json_string_value(w) ? json_string_value(w) : "");
 			}
 		}
 	}
-	return finish(t);
+	return vmb_rep_table_finish(t);
 }
 
 /* Whether a core figure is one derived from the hardware counters (IPC and
@@ -460,12 +521,18 @@ static int figures_table(struct vmb_report *rep, const char *suite)
 	if (!ws)
 		return -1;
 	for (size_t w = 0; w < nw; w++) {
-		const char *name;
-		json_t *decl;
+		const char *name, *workload = NULL;
+		json_t *decl, *any = NULL;
+		for (size_t s = 0; s < rep->nseries && !any; s++)
+			any = vmb_report_case(rep, s, ws[w]);
+		workload = vmb_rep_str(any, "workload");
+		/* a density point's figures are the Density table's columns */
+		if (!workload || vmb_rep_instances(any) > 0)
+			continue;
 		json_object_foreach(decls, name, decl)
 		{
 			const char *owner = vmb_rep_str(decl, "owner"), *unit = "";
-			if (!owner || (strcmp(owner, ws[w]) != 0 && !from_counters(owner, name)))
+			if (!owner || (strcmp(owner, workload) != 0 && !from_counters(owner, name)))
 				continue;
 			double typical = NAN;
 			for (size_t s = 0; s < rep->nseries && !isfinite(typical); s++) {
@@ -483,27 +550,27 @@ static int figures_table(struct vmb_report *rep, const char *suite)
 				snprintf(title, sizeof(title),
 				         "Suite %s: the workloads' own figures and counters",
 				         suite);
-				t = new_table(rep, id, title, 2 + rep->nseries);
+				t = vmb_rep_table_new(rep, id, title, 2 + rep->nseries);
 				if (!t)
 					goto fail;
 				t->note =
 				        strdup("median [95% bootstrap interval] of every figure a "
 				               "workload declares; lower or higher is better as "
 				               "marked");
-				cell(t, -1, 0, "workload");
-				cell(t, -1, 1, "figure");
+				vmb_rep_cell(t, -1, 0, "workload");
+				vmb_rep_cell(t, -1, 1, "figure");
 				for (size_t s = 0; s < rep->nseries; s++)
-					cell(t, -1, 2 + s, "%s", rep->series[s].name);
+					vmb_rep_cell(t, -1, 2 + s, "%s", rep->series[s].name);
 			}
 			double div =
 			        vmb_rep_time_divisor(typical, vmb_rep_str(decl, "unit"), &unit);
-			long r = add_row(t);
+			long r = vmb_rep_row_add(t);
 			char fig[200], shown[160];
 			vmb_rep_figure(name, unit, shown, sizeof(shown));
 			snprintf(fig, sizeof(fig), "%s, %s is better", shown,
 			         vmb_rep_str(decl, "better") ? vmb_rep_str(decl, "better") : "?");
-			if (r < 0 || cell(t, r, 0, "%s%s", ws[w], copies(rep, ws[w])) ||
-			    cell(t, r, 1, "%s", fig))
+			if (r < 0 || vmb_rep_cell(t, r, 0, "%s%s", ws[w], copies(rep, ws[w])) ||
+			    vmb_rep_cell(t, r, 1, "%s", fig))
 				goto fail;
 			for (size_t s = 0; s < rep->nseries; s++) {
 				json_t *a = json_object_get(
@@ -511,14 +578,14 @@ static int figures_table(struct vmb_report *rep, const char *suite)
 				                        "aggregates"),
 				        name);
 				if (!json_is_number(json_object_get(a, "median")))
-					cell(t, r, 2 + s, "-");
+					vmb_rep_cell(t, r, 2 + s, "-");
 				else
-					median_cell(t, r, 2 + s, a, div);
+					vmb_rep_median_cell(t, r, 2 + s, a, div);
 			}
 		}
 	}
 	free(ws);
-	return t ? finish(t) : 0;
+	return t ? vmb_rep_table_finish(t) : 0;
 fail:
 	free(ws);
 	return -1;
@@ -531,7 +598,8 @@ int vmb_rep_tables(struct vmb_report *rep)
 	for (size_t i = 0; i < rep->nsuites; i++)
 		if (suite_table(rep, rep->suites[i]) < 0 || figures_table(rep, rep->suites[i]) < 0)
 			return -1;
-	if (phases_table(rep) < 0 || missing_table(rep) < 0 || warnings_table(rep) < 0)
+	if (vmb_rep_density_tables(rep) < 0 || phases_table(rep) < 0 || missing_table(rep) < 0 ||
+	    warnings_table(rep) < 0)
 		return -1;
 	return 0;
 }

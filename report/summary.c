@@ -24,16 +24,19 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* The case of `workload` on `runner`, or NULL. */
-static json_t *find_case(json_t *cases, const char *workload, const char *runner)
+/* The case labelled `label` (vmb_case_label: N instances, neighbours) on
+ * `runner`, or NULL. */
+static json_t *find_case(json_t *cases, const char *label, const char *runner)
 {
 	size_t i;
 	json_t *c;
+	char buf[256];
 
 	json_array_foreach(cases, i, c)
 	{
-		const char *w = str(c, "workload"), *r = str(c, "runner");
-		if (w && r && strcmp(w, workload) == 0 && strcmp(r, runner) == 0)
+		const char *r = str(c, "runner");
+		if (r && strcmp(r, runner) == 0 &&
+		    strcmp(vmb_case_label(c, buf, sizeof(buf)), label) == 0)
 			return c;
 	}
 	return NULL;
@@ -85,43 +88,67 @@ void vmb_print_summary(FILE *f, json_t *root)
 		fprintf(f,
 		        "NOTE: this host is an emulator's guest (QEMU TCG): every figure below is "
 		        "emulated,\nfunctional evidence only, not a performance measurement.\n");
+	/* the first column as wide as the longest label ("cpu-int +3 busy") */
+	int lw = 11;
+	json_array_foreach(cases, i, c)
+	{
+		char w[256];
+		int len = (int)strlen(vmb_case_label(c, w, sizeof(w)));
+		lw = len > lw ? len : lw;
+	}
 	snprintf(head, sizeof(head), "x %.20s", baseline ? baseline : "baseline");
-	fprintf(f, "%-11s %-10s %-8s %29s %11s %13s  %s [95%% CI]\n", "workload", "runner",
+	fprintf(f, "%-*s %-10s %-8s %29s %11s %13s  %s [95%% CI]\n", lw, "workload", "runner",
 	        "status", "median time [95% CI] (s)", "ops/s", "launch>ready", head);
 	json_array_foreach(cases, i, c)
 	{
-		const char *w = str(c, "workload"), *r = str(c, "runner"), *st = str(c, "status");
+		const char *r = str(c, "runner"), *st = str(c, "status");
 		const char *why = str(c, "reason"), *headline = str(c, "headline");
 		double med = agg(c, "workload_wall_ns", "median");
+		char w[256];
 
-		if (!isfinite(med)) {
-			fprintf(f, "%-11s %-10s %-8s %s\n", w, r, st, why ? why : "no samples");
-			continue;
-		}
+		vmb_case_label(c, w, sizeof(w));
 		char ci[64], ratio[64] = "-", ops[32] = "-";
-		if (isfinite(agg(c, "workload_wall_ns", "lo")))
-			snprintf(ci, sizeof(ci), "%.4f [%.4f, %.4f]", med / 1e9,
-			         agg(c, "workload_wall_ns", "lo") / 1e9,
-			         agg(c, "workload_wall_ns", "hi") / 1e9);
-		else /* one sample: no interval, rather than a made-up one */
-			snprintf(ci, sizeof(ci), "%.4f [one sample]", med / 1e9);
 		/* the case's own headline figure against the baseline runner's */
 		json_t *base = baseline ? find_case(cases, w, baseline) : NULL;
 		if (base == c)
 			snprintf(ratio, sizeof(ratio), "1 (baseline)");
 		else if (headline)
 			cost_ratio(root, c, base, headline, ratio, sizeof(ratio));
+		double hmed = headline ? agg(c, headline, "median") : NAN;
+		if (!isfinite(med) && isfinite(hmed)) {
+			/* no timed workload (N instances held until ready): its
+			 * headline alone */
+			const char *unit =
+			        str(json_object_get(json_object_get(root, "metrics"), headline),
+			            "unit");
+			double shown = vmb_rep_display(hmed, unit, &unit);
+			fprintf(f, "%-*s %-10s %-8s %s %.4g %s  %s\n", lw, w, r, st, headline,
+			        shown, unit, ratio);
+		}
+		if (!isfinite(med)) {
+			if (!isfinite(hmed) || why)
+				fprintf(f, "%-*s %-10s %-8s %s\n", lw, isfinite(hmed) ? "" : w,
+				        isfinite(hmed) ? "" : r, isfinite(hmed) ? "" : st,
+				        why ? why : "no samples");
+			continue;
+		}
+		if (isfinite(agg(c, "workload_wall_ns", "lo")))
+			snprintf(ci, sizeof(ci), "%.4f [%.4f, %.4f]", med / 1e9,
+			         agg(c, "workload_wall_ns", "lo") / 1e9,
+			         agg(c, "workload_wall_ns", "hi") / 1e9);
+		else /* one sample: no interval, rather than a made-up one */
+			snprintf(ci, sizeof(ci), "%.4f [one sample]", med / 1e9);
 		double rate = agg(c, "ops_per_s", "median");
 		if (isfinite(rate))
 			snprintf(ops, sizeof(ops), "%.3g", rate);
-		fprintf(f, "%-11s %-10s %-8s %29s %11s %10.2f ms  %s\n", w, r, st, ci, ops,
+		fprintf(f, "%-*s %-10s %-8s %29s %11s %10.2f ms  %s\n", lw, w, r, st, ci, ops,
 		        agg(c, "launch_to_ready_ns", "median") / 1e6, ratio);
 		if (why)
-			fprintf(f, "%-11s %-10s %-8s %s\n", "", "", "", why);
+			fprintf(f, "%-*s %-10s %-8s %s\n", lw, "", "", "", why);
 		size_t k;
 		json_t *wn;
 		json_array_foreach(json_object_get(c, "warnings"), k, wn) fprintf(
-		        f, "%-11s %-10s %-8s warning: %s\n", "", "", "", json_string_value(wn));
+		        f, "%-*s %-10s %-8s warning: %s\n", lw, "", "", "", json_string_value(wn));
 	}
 	if (baseline)
 		fprintf(f,

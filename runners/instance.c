@@ -131,11 +131,17 @@ static int take_record(struct vmb_instance *inst, const char *line, struct vmb_e
 		json_decref(rec);
 		return 0;
 	}
+	bool first_ready = false;
 	if (strcmp(type, "ready") == 0 && !json_object_get(inst->phases, "agent_ready")) {
 		vmb_instance_phase(inst, "agent_ready");
+		first_ready = true;
 	} else if (strcmp(type, "result") == 0)
 		vmb_instance_phase(inst, "workload_done");
 	json_array_append_new(inst->records, rec);
+	/* the instance runs and its agent is ready: whoever started it may
+	 * hold it here (a density run) */
+	if (first_ready && inst->on_ready)
+		return inst->on_ready(inst, err);
 	return 0;
 }
 
@@ -306,9 +312,19 @@ static int judge(struct vmb_instance *inst, struct vmb_error *err)
 int vmb_instance_run(struct vmb_instance *inst, const struct vmb_runner *r,
                      const struct vmb_launch *spec, struct vmb_error *err)
 {
+	return vmb_instance_run_held(inst, r, spec, NULL, NULL, err);
+}
+
+int vmb_instance_run_held(struct vmb_instance *inst, const struct vmb_runner *r,
+                          const struct vmb_launch *spec,
+                          int (*on_ready)(struct vmb_instance *, struct vmb_error *), void *arg,
+                          struct vmb_error *err)
+{
 	int rc;
 
 	memset(inst, 0, sizeof(*inst));
+	inst->on_ready = on_ready;
+	inst->on_ready_arg = arg;
 	inst->runner = r;
 	inst->spec = spec;
 	inst->pid = -1;

@@ -180,7 +180,11 @@ char *th_leftovers(void)
 		if (d)
 			closedir(d);
 	}
-	snprintf(res + len, 64, "agents=%d scratch=%d\n", th_count_procs("vmbench-agent"), scratch);
+	/* the agents, the runtimes around them (the container's init, the VMM)
+	 * and vmbench's own monitors of a density run (copies of `vmbench run`) */
+	snprintf(res + len, 64, "agents=%d inits=%d vmms=%d runs=%d scratch=%d\n",
+	         th_count_procs("vmbench-agent"), th_count_procs("vmbench-init"),
+	         th_count_procs("vmbench-vmm"), th_count_procs("vmbench run"), scratch);
 	return res;
 }
 

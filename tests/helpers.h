@@ -29,7 +29,8 @@ const char *th_vmbench(void);
 int th_count_procs(const char *needle);
 
 /* A fingerprint of what vmbench could leave behind: mounts and cgroups whose
- * names contain "vmbench", processes running the agent, and run scratch
+ * names contain "vmbench", processes running the agent, vmbench-init,
+ * vmbench-vmm or `vmbench run` (a density run's monitors), and run scratch
  * directories in /tmp. Compared before
  * and after a run, it must not change. (malloc'd) */
 char *th_leftovers(void);

@@ -402,3 +402,96 @@ Test(cli, disk_workloads_skip_a_volume_in_memory)
 	}
 	free(cases);
 }
+
+/* The density suite: hold swept 1, 2, 4... to --max-instances (its last point
+ * that value, whatever the power of two below it), and a cpu and a memory
+ * victim each alone and beside three neighbours busy their own way. */
+Test(cli, density_plans_a_sweep_and_noisy_neighbours)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+
+	cr_assert_eq(PARSE(&o, &err, "--suite", "density", "--runner", "native", "--max-instances",
+	                   "12"),
+	             0, "%s", err.msg);
+	int n = vmb_plan(&o, &cases, &err);
+	unsigned want[] = {1, 2, 4, 8, 12}, k = 0;
+	int victims = 0;
+	for (int i = 0; i < n; i++) {
+		if (cases[i].instances) {
+			cr_assert_str_eq(cases[i].workload->name, "hold");
+			cr_assert(cases[i].sweep);
+			cr_assert_lt(k, 5);
+			cr_assert_eq(cases[i].instances, want[k++]);
+			cr_assert_eq(cases[i].neighbours, -1);
+			continue;
+		}
+		cr_assert_geq(cases[i].neighbours, 0, "%s", cases[i].workload->name);
+		bool cpu = strcmp(cases[i].workload->name, "cpu-int") == 0;
+		cr_assert(cpu || strcmp(cases[i].workload->name, "mem-stream") == 0);
+		if (cases[i].neighbours > 0) {
+			cr_assert_eq(cases[i].neighbours, 3);
+			cr_assert_eq(cases[i].load, cpu ? 1u : 2u);
+		}
+		victims++;
+	}
+	cr_assert_eq(k, 5, "%u density points", k);
+	cr_assert_eq(victims, 4);
+	free(cases);
+
+	/* a list, in order; a load named; --quick's smaller sweep */
+	cr_assert_eq(PARSE(&o, &err, "--workload", "cpu-int,hold", "--runner", "native",
+	                   "--instances", "3,30", "--neighbours", "2:idle"),
+	             0, "%s", err.msg);
+	n = vmb_plan(&o, &cases, &err);
+	cr_assert_eq(n, 4);
+	cr_assert_eq(cases[0].neighbours, 0);
+	cr_assert_eq(cases[1].neighbours, 2);
+	cr_assert_eq(cases[1].load, 0u);
+	cr_assert_eq(cases[2].instances, 3);
+	cr_assert_eq(cases[3].instances, 30);
+	cr_assert_not(cases[3].sweep);
+	free(cases);
+	cr_assert_eq(PARSE(&o, &err, "--workload", "hold", "--runner", "native", "--quick"), 0);
+	cr_assert_eq(o.max_instances, 8);
+}
+
+/* A point that cannot fit in the host's memory is skipped before anything
+ * starts, saying how much it would need. */
+Test(cli, a_density_point_beyond_the_hosts_memory_is_skipped)
+{
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+	char touch[64];
+
+	/* each instance holds a tenth of the host: 16 of them cannot fit */
+	snprintf(touch, sizeof(touch), "hold.touch=%lluM",
+	         (unsigned long long)(vmb_host_memory_bytes() / 10 >> 20));
+	cr_assert_eq(PARSE(&o, &err, "--workload", "hold", "--runner", "native", "--instances",
+	                   "1,16", "--param", touch),
+	             0, "%s", err.msg);
+	int n = vmb_plan(&o, &cases, &err);
+	cr_assert_eq(n, 2);
+	cr_assert_null(cases[0].skip_reason);
+	cr_assert_not_null(cases[1].skip_reason);
+	cr_assert(strstr(cases[1].skip_reason, "16 instances") &&
+	                  strstr(cases[1].skip_reason, "80%"),
+	          "%s", cases[1].skip_reason);
+	free(cases);
+}
+
+Test(cli, density_bad_input_is_named)
+{
+	bad("--instances", (const char *[]){"--instances", "4,2", NULL});
+	bad("--instances", (const char *[]){"--instances", "0", NULL});
+	bad("--instances", (const char *[]){"--instances", "4,,8", NULL});
+	bad("--instances", (const char *[]){"--instances", "5000", NULL});
+	bad("--max-instances", (const char *[]){"--max-instances", "0", NULL});
+	bad("--rate", (const char *[]){"--rate", "0", NULL});
+	bad("--rate", (const char *[]){"--rate", "fast", NULL});
+	bad("--neighbours", (const char *[]){"--neighbours", "0", NULL});
+	bad("--neighbours", (const char *[]){"--neighbours", "3:loud", NULL});
+	bad("--hold-time", (const char *[]){"--hold-time", "-1", NULL});
+}

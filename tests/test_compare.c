@@ -396,3 +396,120 @@ Test(compare, thresholds_file)
 	unlink(ok);
 	free(ok);
 }
+
+/* Makes the last case of root a density point of n instances (started
+ * together), or with k neighbours under load (load NULL: the victim alone). */
+static void mark_last(json_t *root, long long n, int k, const char *load)
+{
+	json_t *cases = json_object_get(root, "cases");
+	json_t *c = json_array_get(cases, json_array_size(cases) - 1);
+
+	if (n > 0)
+		json_object_set_new(
+		        c, "density",
+		        json_pack("{s:I, s:i}", "instances", (json_int_t)n, "rate_per_s", 0));
+	else if (load)
+		json_object_set_new(
+		        c, "neighbours",
+		        json_pack("{s:i, s:s, s:s}", "count", k, "load", load, "workload", "hold"));
+	else
+		json_object_set_new(c, "neighbours", json_pack("{s:i}", "count", 0));
+}
+
+/* The row of workload's case with n instances (0: any) and k neighbours
+ * (-1: none) under load, or NULL. */
+static json_t *row_of(json_t *cmp, const char *workload, long long n, int k, const char *load)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(json_object_get(cmp, "rows"), i, r)
+	{
+		json_t *nb = json_object_get(r, "neighbours");
+		json_t *inst = json_object_get(json_object_get(r, "density"), "instances");
+		const char *l = json_string_value(json_object_get(nb, "load"));
+		if (strcmp(json_string_value(json_object_get(r, "workload")), workload) != 0)
+			continue;
+		if (n > 0 && json_integer_value(inst) != n)
+			continue;
+		if (k < 0 ? nb != NULL
+		          : !nb || json_integer_value(json_object_get(nb, "count")) != k ||
+		                    (load && (!l || strcmp(l, load) != 0)))
+			continue;
+		return r;
+	}
+	return NULL;
+}
+
+Test(compare, density_points_and_neighbours_are_cases_apart)
+{
+	struct vmb_compare_opts o;
+	struct vmb_error err = {0};
+	json_t *b = mk_root("6.1"), *n = mk_root("6.1");
+
+	vmb_compare_opts_init(&o);
+	/* the same workload, runner and params at N = 4 and N = 8; N = 8 is
+	 * 1.5 times slower on the new side, N = 4 is not */
+	add_case(b, "hold", "container", 1, 1e8, 10, 1);
+	mark_last(b, 4, 0, NULL);
+	add_case(b, "hold", "container", 1, 2e8, 10, 2);
+	mark_last(b, 8, 0, NULL);
+	add_case(b, "hold", "container", 1, 4e8, 10, 3);
+	mark_last(b, 16, 0, NULL);
+	add_case(n, "hold", "container", 1, 1e8, 10, 11);
+	mark_last(n, 4, 0, NULL);
+	add_case(n, "hold", "container", 1, 3e8, 10, 12);
+	mark_last(n, 8, 0, NULL);
+	/* a victim alone and beside 3 busy neighbours, each the same on both sides */
+	add_case(b, "cpu-int", "container", 1, 1e7, 10, 4);
+	mark_last(b, 0, 0, NULL);
+	add_case(b, "cpu-int", "container", 1, 2e7, 10, 5);
+	mark_last(b, 0, 3, "busy");
+	add_case(n, "cpu-int", "container", 1, 1e7, 10, 13);
+	mark_last(n, 0, 0, NULL);
+	add_case(n, "cpu-int", "container", 1, 2e7, 10, 14);
+	mark_last(n, 0, 3, "busy");
+	json_t *cmp = run_compare(b, n, &o, &err);
+	cr_assert_not_null(cmp, "%s", err.msg);
+	cr_assert_eq(json_array_size(json_object_get(cmp, "rows")), 4, "%s",
+	             json_dumps(json_object_get(cmp, "rows"), JSON_INDENT(1)));
+
+	json_t *four = row_of(cmp, "hold", 4, -1, NULL), *eight = row_of(cmp, "hold", 8, -1, NULL);
+	cr_assert(four && eight, "N = 4 and N = 8 not both compared");
+	/* each side of each row holds its own point's 10 samples, not both's 20 */
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(four, "base"), "n")), 10);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(eight, "new"), "n")), 10);
+	cr_assert_float_eq(
+	        json_number_value(json_object_get(json_object_get(four, "base"), "median")), 1e8,
+	        5e6);
+	cr_assert_str_eq(json_string_value(json_object_get(four, "verdict")), "unchanged");
+	cr_assert_str_eq(json_string_value(json_object_get(eight, "verdict")), "regressed");
+	cr_assert_float_eq(json_number_value(json_object_get(eight, "change_pct")), 50, 5);
+
+	json_t *alone = row_of(cmp, "cpu-int", 0, 0, NULL),
+	       *busy = row_of(cmp, "cpu-int", 0, 3, "busy");
+	cr_assert(alone && busy, "the victim alone and beside neighbours not both compared");
+	cr_assert_str_eq(json_string_value(json_object_get(alone, "verdict")), "unchanged");
+	cr_assert_str_eq(json_string_value(json_object_get(busy, "verdict")), "unchanged");
+
+	/* N = 16 only in base, named as such */
+	json_t *only = json_array_get(json_object_get(cmp, "only_base"), 0);
+	cr_assert_eq(json_array_size(json_object_get(cmp, "only_base")), 1);
+	cr_assert_eq(
+	        json_integer_value(json_object_get(json_object_get(only, "density"), "instances")),
+	        16);
+
+	/* printed as the report names them */
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	vmb_compare_print(f, cmp, VMB_COMPARE_TEXT);
+	fclose(f);
+	cr_assert(strstr(text, "hold x8 container"), "%s", text);
+	cr_assert(strstr(text, "hold x4 container"), "%s", text);
+	cr_assert(strstr(text, "cpu-int +3 busy container"), "%s", text);
+	free(text);
+	json_decref(cmp);
+	json_decref(b);
+	json_decref(n);
+}

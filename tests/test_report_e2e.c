@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "data/density_fixture.h"
 #include "helpers.h"
+#include "vmbench/report.h"
 #include "vmbench/util.h"
 
 #ifndef TEST_OUT
@@ -151,18 +153,42 @@ static size_t csv_record(char **p, char **fields, size_t cap)
 	return n;
 }
 
-/* Every row of report.csv is a case's aggregate, read back bit for bit. */
+/* The case of root labelled label (vmb_case_label) on runner, or NULL. */
+static json_t *labelled(json_t *root, const char *label, const char *runner)
+{
+	json_t *c;
+	size_t i;
+	char buf[256];
+
+	json_array_foreach(json_object_get(root, "cases"), i, c)
+	{
+		if (strcmp(json_string_value(json_object_get(c, "runner")), runner) == 0 &&
+		    strcmp(vmb_case_label(c, buf, sizeof(buf)), label) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+#define CSV_COLS 21
+
+/* Every row of report.csv is a case's aggregate, read back bit for bit; the
+ * case column tells apart the cases of one workload on one runner. */
 static void check_csv(const char *path, json_t *root)
 {
-	char *text = slurp(path, NULL), *p = text, *f[20];
+	char *text = slurp(path, NULL), *p = text, *f[CSV_COLS + 4];
 	size_t rows = 0, want = 0, i;
 	json_t *c;
 
-	cr_assert_eq(csv_record(&p, f, 20), 14);
+	cr_assert_eq(csv_record(&p, f, CSV_COLS + 4), CSV_COLS);
 	cr_assert_str_eq(f[8], "median");
+	cr_assert_str_eq(f[14], "case");
+	cr_assert_str_eq(f[15], "instances");
+	cr_assert_str_eq(f[18], "x_alone");
 	while (*p) {
-		cr_assert_eq(csv_record(&p, f, 20), 14, "row %zu", rows);
-		json_t *cs = th_case(root, f[2], f[3]);
+		cr_assert_eq(csv_record(&p, f, CSV_COLS + 4), CSV_COLS, "row %zu", rows);
+		json_t *cs = labelled(root, f[14], f[3]);
+		cr_assert_not_null(cs, "no case %s on %s", f[14], f[3]);
+		cr_assert_str_eq(json_string_value(json_object_get(cs, "workload")), f[2]);
 		json_t *a = json_object_get(json_object_get(cs, "aggregates"), f[5]);
 		cr_assert_not_null(a, "%s/%s has no %s", f[2], f[3], f[5]);
 		cr_assert_eq(strtod(f[8], NULL), json_number_value(json_object_get(a, "median")),
@@ -443,6 +469,66 @@ Test(report, html_in_headless_chromium, .timeout = 240)
 	snprintf(shot, sizeof(shot), "%s/report-screenshot.png", TEST_OUT);
 	cr_assert(exists(shot), "no screenshot at %s", shot);
 	free(log);
+	json_decref(root);
+	struct vmb_error e = {0};
+	vmb_rm_tree(tmp, &e);
+}
+
+/* A density sweep and a noisy-neighbour victim (data/density_fixture.h) through the
+ * built vmbench: the tables in every format, the two charts drawn, the CSV read back. */
+Test(report, density_sweep_and_neighbours)
+{
+	char tmp[] = "/tmp/vmbench-density-e2e-XXXXXX", in[4200], out[4200], path[4300], *log;
+	json_t *root = density_fixture();
+
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(in, sizeof(in), "%s/fixture.json", tmp);
+	snprintf(out, sizeof(out), "%s/report", tmp);
+	cr_assert_eq(json_dump_file(root, in, JSON_REAL_PRECISION(17)), 0);
+	char *args[] = {in, "--format", "all", "--out", out, NULL};
+	int rc = report(args, &log);
+	cr_assert_eq(rc, 0, "vmbench report: %d\n%s", rc, log);
+	free(log);
+
+	snprintf(path, sizeof(path), "%s/report.md", out);
+	char *md = slurp(path, NULL);
+	cr_assert(strstr(md, "## Density\n"), "no Density table");
+	cr_assert(strstr(md, "| container | hold x8 (knee) | 250 ["), "%s", md);
+	cr_assert(strstr(md, "| container | hold | 1, 4, 8 | start_doubled | 8 |"), "%s", md);
+	cr_assert(strstr(md, "## Noisy neighbours"), "no Noisy neighbours table");
+	cr_assert(strstr(md, "| 500 [495, 505] | 2.000 ["), "%s", md);
+	cr_assert(strstr(md, "| hold x4 | density_ready_p50 (ms) | 120 ["), "%s", md);
+	/* the charts right under the Density table */
+	char *dens = strstr(md, "## Density\n"), *next = strstr(dens + 1, "\n## ");
+	char *chart = strstr(md, "charts/density-ready.");
+	cr_assert(chart && chart > dens && chart < next, "density-ready not under the table");
+	free(md);
+	const char *files[] = {"index.html", "report.tex", "report.json"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", out, files[i]);
+		char *text = slurp(path, NULL);
+		cr_assert(strstr(text, "Noisy neighbours"), "%s: no Noisy neighbours", files[i]);
+		cr_assert(strstr(text, "start_doubled") || strstr(text, "start\\_doubled"),
+		          "%s: no sweep", files[i]);
+		free(text);
+	}
+	snprintf(path, sizeof(path), "%s/report.csv", out);
+	check_csv(path, root);
+	const char *charts[] = {"density-ready", "density-memory"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/charts/%s.dat", out, charts[i]);
+		cr_assert(exists(path), "%s missing", path);
+		if (!vmb_which("gnuplot"))
+			continue;
+		snprintf(path, sizeof(path), "%s/charts/%s.png", out, charts[i]);
+		check_png(path);
+		snprintf(path, sizeof(path), "%s/charts/%s.svg", out, charts[i]);
+		char *svg = slurp(path, NULL);
+		cr_assert(strstr(svg, i ? "container per instance" : "container p50"), "%s", path);
+		cr_assert(strstr(svg, i ? "vm guest resident" : "vm all ready"), "%s", path);
+		cr_assert(!i == !!strstr(svg, "knee: container, N=8"), "%s: the knee", path);
+		free(svg);
+	}
 	json_decref(root);
 	struct vmb_error e = {0};
 	vmb_rm_tree(tmp, &e);

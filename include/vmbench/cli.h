@@ -11,6 +11,9 @@
 
 #define VMB_MAX_LIST 16
 
+/* The most instances a density point may start together. */
+#define VMB_MAX_INSTANCES 4096
+
 /* --reps auto measures at least this many before it judges an interval. */
 #define VMB_AUTO_MIN_REPS 5
 
@@ -53,7 +56,18 @@ struct vmb_run_opts {
 	const struct vmb_runner *ropt_owner[VMB_MAX_LIST];
 	unsigned nropts;
 	bool runners_given; /* --runner was given (reference runners run everywhere) */
-	bool help;          /* --help was given: print run_usage, run nothing */
+	/* Density (bench/density.c). The counts of instances the "hold" cases
+	 * start together: --instances LIST, or a sweep 1, 2, 4... up to
+	 * max_instances that stops where the host stops keeping up. */
+	unsigned instances[VMB_MAX_LIST];
+	unsigned ninstances; /* 0: the sweep */
+	unsigned max_instances;
+	double rate;         /* --rate: instances started a second; 0 = all at once */
+	double hold_s;       /* --hold-time: seconds they are held once all are ready */
+	unsigned neighbours; /* --neighbours K: each victim also runs beside K others */
+	int neighbour_load;  /* their hold.load; -1: the victim's kind (cpu or mem) */
+	bool neighbours_given;
+	bool help; /* --help was given: print run_usage, run nothing */
 };
 
 /* The options runner r was given (a view into o; valid while o is). */
@@ -87,6 +101,16 @@ bool vmb_volume_not_disk(const char *dir, char *why, size_t len);
 struct vmb_case {
 	const struct vmb_workload *workload;
 	const struct vmb_runner *runner;
+	/* A density point: `instances` of the workload ("hold") started together
+	 * (0: one at a time, as every other case); `sweep` when the point belongs
+	 * to a sweep that stops once the host stops keeping up. */
+	unsigned instances;
+	bool sweep;
+	/* A noisy-neighbour case: the workload (the victim) runs while
+	 * `neighbours` instances of "hold" with load `load` run beside it;
+	 * -1: not such a case (0: the victim alone, for the comparison). */
+	int neighbours;
+	unsigned load;
 	const char *skip_reason; /* non-NULL (pointing at why): not run, and why */
 	char why[400];
 };

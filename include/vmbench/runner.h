@@ -58,6 +58,13 @@ struct vmb_instance {
 	bool signalled;
 	bool timed_out;
 	struct rusage rusage; /* of the waited-for process tree */
+
+	/* Optional: called once, when the agent's "ready" record arrives, with
+	 * the instance running (a density run holds it here until all are
+	 * ready). 0 goes on collecting records; -1 with err set stops the
+	 * instance as a failed collection would. */
+	int (*on_ready)(struct vmb_instance *inst, struct vmb_error *err);
+	void *on_ready_arg;
 };
 
 /* A command-line option a runner brings to `vmbench run` (Solo5's module
@@ -148,6 +155,17 @@ struct vmb_runner {
 	 * end (a VM whose guest did not power off cleanly, say): 0, or -1
 	 * with err set. Asked after teardown, before the generic checks. */
 	int (*verdict)(struct vmb_instance *inst, struct vmb_error *err);
+	/* Optional: the host memory a running instance costs, read from the
+	 * host side (its cgroup, /proc/PID/smaps), never from inside: a new
+	 * object with at least "per_instance_kib" and "pss_kib" (struct
+	 * vmb_instance_memory's fields), or NULL when nothing could be read.
+	 * Called between launch and teardown (from on_ready). NULL: the
+	 * generic reading of the launched process's tree (vmb_tree_memory). */
+	json_t *(*memory)(struct vmb_instance *inst);
+	/* Optional: makes, once, what every instance of a launch shares (a
+	 * guest's kernel and initramfs), before a density run starts many at
+	 * once, so that they do not each make it. 0 or -1 with err set. */
+	int (*warm)(const struct vmb_launch *spec, struct vmb_error *err);
 };
 
 /* The registry, in the order runs take. */
@@ -170,6 +188,32 @@ const struct vmb_lack *vmb_runner_lacks(const struct vmb_runner *r, const struct
  * either way; call vmb_instance_release afterwards. */
 int vmb_instance_run(struct vmb_instance *inst, const struct vmb_runner *r,
                      const struct vmb_launch *spec, struct vmb_error *err);
+
+/* vmb_instance_run with inst->on_ready set to on_ready (and on_ready_arg to
+ * arg) for the whole run. */
+int vmb_instance_run_held(struct vmb_instance *inst, const struct vmb_runner *r,
+                          const struct vmb_launch *spec,
+                          int (*on_ready)(struct vmb_instance *, struct vmb_error *), void *arg,
+                          struct vmb_error *err);
+
+/* Host memory of a running process tree, from /proc/PID/smaps_rollup of pid
+ * and every descendant (runners/memory.c). Sizes in KiB. */
+struct vmb_tree_memory {
+	long long rss_kib, pss_kib, private_kib, anon_huge_kib, swap_kib;
+	long long ksm_kib; /* pages KSM merged (kernels from 6.1 say) */
+	unsigned processes;
+};
+/* 0, or -1 when pid's own rollup could not be read (gone, or no /proc). */
+int vmb_tree_memory(pid_t pid, struct vmb_tree_memory *out);
+/* The same for pid alone. */
+int vmb_proc_memory(pid_t pid, struct vmb_tree_memory *out);
+/* Sets out's "per_instance_kib" to what cgroup cg is charged now (memory.current,
+ * or v1's memory.usage_in_bytes), where it can be read. */
+void vmb_memory_charge(struct vmb_cgroup *cg, json_t *out);
+/* pid's mappings (/proc/PID/smaps) split in two: those within [lo, hi) (a
+ * guest's RAM) into *in, the rest into *out. 0 or -1. */
+int vmb_proc_memory_split(pid_t pid, uint64_t lo, uint64_t hi, struct vmb_tree_memory *in,
+                          struct vmb_tree_memory *out);
 
 /* Frees the JSON an instance holds. */
 void vmb_instance_release(struct vmb_instance *inst);

@@ -17,6 +17,7 @@
 #include "vmbench/cgroup.h"
 #include "vmbench/image.h"
 #include "vmbench/probe.h"
+#include "vmbench/proc.h"
 #include "vmbench/spawn.h"
 #include "vmbench/util.h"
 
@@ -148,7 +149,10 @@ static int make_dirs(struct ctr *c, const struct vmb_launch *spec, unsigned seq,
 	static const char *const sub[] = {"upper", "work", "merged"};
 	char path[PATH_MAX];
 
-	snprintf(c->inst_dir, sizeof(c->inst_dir), "%s/container-%u", spec->scratch_dir, seq);
+	/* the pid too: a density run's instances are prepared by processes of
+	 * their own, whose counters all start alike */
+	snprintf(c->inst_dir, sizeof(c->inst_dir), "%s/container-%d-%u", spec->scratch_dir,
+	         (int)getpid(), seq);
 	if (mkdir(c->inst_dir, 0711) < 0)
 		return vmb_error_sys(err, errno, "mkdir %s", c->inst_dir);
 	c->dirs_made = true;
@@ -370,6 +374,31 @@ static void container_teardown(struct vmb_instance *inst)
 	inst->priv = NULL;
 }
 
+/* A running container's cost to the host, from the host side: its cgroup's
+ * charge, the proportional memory of its processes (helper, PID 1, agent),
+ * and the runtime's own share: the helper's and PID 1's private memory. */
+static json_t *container_memory(struct vmb_instance *inst)
+{
+	struct ctr *c = inst->priv;
+	struct vmb_tree_memory tree;
+	json_t *j = json_object();
+
+	if (!c || inst->pid <= 0)
+		return j;
+	vmb_memory_charge(c->cg, j);
+	if (vmb_tree_memory(inst->pid, &tree) == 0) {
+		json_object_set_new(j, "pss_kib", json_integer(tree.pss_kib));
+		json_object_set_new(j, "rss_kib", json_integer(tree.rss_kib));
+		json_object_set_new(j, "processes", json_integer(tree.processes));
+	}
+	/* the runner's own memory as runner_private_kib defines it, read now */
+	long helper = vmb_proc_private_kib(inst->pid, 0, 0);
+	long init = c->init_pid > 0 ? vmb_proc_private_kib(c->init_pid, 0, 0) : -1;
+	if (helper >= 0 && init >= 0)
+		json_object_set_new(j, "runtime_private_kib", json_integer(helper + init));
+	return j;
+}
+
 static const struct vmb_lack container_lacks[] = {
         {VMB_NEED_NETWORK, "its network namespace has loopback only (no veth or bridge yet)"},
         {0, NULL},
@@ -391,4 +420,5 @@ const struct vmb_runner vmb_runner_container = {
         .launch = container_launch,
         .wait = container_wait,
         .teardown = container_teardown,
+        .memory = container_memory,
 };

@@ -18,6 +18,7 @@
 #include "runners/vm/vmm.h"
 #include "vmbench/cgroup.h"
 #include "vmbench/probe.h"
+#include "vmbench/proc.h"
 #include "vmbench/spawn.h"
 #include "vmbench/util.h"
 
@@ -45,6 +46,8 @@
 struct vm_config {
 	const char *kernel_opt; /* --kernel, or NULL: the default search */
 	bool hugepages, verbose;
+	bool no_hugepages;   /* --no-hugepages: none for guest RAM, whatever the host's policy */
+	bool ksm;            /* --ksm: guest RAM offered to the host's same-page merging */
 	bool disk_direct;    /* --disk-direct: the VMM opens the disk O_DIRECT */
 	const char *io;      /* --io: where doorbells are served ("thread", "vcpu") */
 	char disk[PATH_MAX]; /* the guest's disk, once made ("" before) */
@@ -94,6 +97,14 @@ static int vm_configure(const struct vmb_run_env *env, void **config, char *refu
 		return vmb_error_sys(err, ENOMEM, "vm configuration");
 	cfg->kernel_opt = vmb_option_get(env, "kernel");
 	cfg->hugepages = vmb_option_get(env, "hugepages") != NULL;
+	cfg->ksm = vmb_option_get(env, "ksm") != NULL;
+	cfg->no_hugepages = vmb_option_get(env, "no-hugepages") != NULL;
+	if (cfg->hugepages && cfg->no_hugepages) {
+		free(cfg);
+		return vmb_error_set(err, VMB_ERR_USAGE,
+		                     "--hugepages and --no-hugepages: choose one (neither: the "
+		                     "host's policy for transparent huge pages)");
+	}
 	cfg->verbose = vmb_option_get(env, "verbose") != NULL;
 	cfg->disk_direct = vmb_option_get(env, "disk-direct") != NULL;
 	cfg->io = vmb_option_get(env, "io");
@@ -157,6 +168,11 @@ static int guest_files(const struct vmb_launch *spec, struct vm_config *cfg, str
 		return -1;
 	cfg->files_ready = true;
 	return 0;
+}
+
+static int vm_warm(const struct vmb_launch *spec, struct vmb_error *err)
+{
+	return guest_files(spec, spec->config, err);
 }
 
 /* Guest RAM for this launch: --memory when given, else the default, grown to
@@ -277,6 +293,8 @@ static int spawn_vmm(struct vmb_instance *inst, struct vmi *m, const struct vm_c
 	                cpus,
 	                "--cmdline",
 	                cmdline,
+	                NULL, /* room for every option below, and the end */
+	                NULL,
 	                NULL,
 	                NULL,
 	                NULL,
@@ -286,10 +304,15 @@ static int spawn_vmm(struct vmb_instance *inst, struct vmi *m, const struct vm_c
 	                NULL,
 	                NULL};
 	int extra_at = 11;
+	_Static_assert(sizeof(argv) / sizeof(argv[0]) >= 11 + 8 + 1, "argv has no room");
 	if (cfg->verbose)
 		argv[extra_at++] = "--verbose";
 	if (cfg->hugepages)
 		argv[extra_at++] = "--hugepages";
+	if (cfg->ksm)
+		argv[extra_at++] = "--mergeable";
+	if (cfg->no_hugepages)
+		argv[extra_at++] = "--no-hugepages";
 	if (cfg->io) {
 		argv[extra_at++] = "--io";
 		argv[extra_at++] = (char *)cfg->io;
@@ -502,6 +525,68 @@ static void vm_teardown(struct vmb_instance *inst)
 	inst->priv = NULL;
 }
 
+/* Where guest RAM lies in the running VMM, from its "guest_ram" record (among
+ * the first of its own records: read without consuming them). */
+static bool guest_ram_of(const struct vmi *m, uint64_t *lo, uint64_t *hi)
+{
+	char buf[8192];
+	ssize_t n = m->own_rd >= 0 ? pread(m->own_rd, buf, sizeof(buf) - 1, 0) : -1;
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (char *line = buf, *nl; line && *line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break; /* a record cut off at the buffer's end */
+		*nl = '\0';
+		if (!strstr(line, "\"guest_ram\""))
+			continue;
+		json_t *rec = json_loads(line, 0, NULL);
+		json_t *hva = json_object_get(rec, "hva"), *bytes = json_object_get(rec, "bytes");
+		bool ok = json_is_integer(hva) && json_is_integer(bytes);
+		if (ok) {
+			*lo = (uint64_t)json_integer_value(hva);
+			*hi = *lo + (uint64_t)json_integer_value(bytes);
+		}
+		json_decref(rec);
+		return ok;
+	}
+	return false;
+}
+
+/* A running VM's cost to the host, from the host side: the VMM's cgroup, and
+ * the VMM's smaps split into guest RAM (what the guest made resident) and
+ * the VMM's own private memory. */
+static json_t *vm_memory(struct vmb_instance *inst)
+{
+	const struct vm_config *cfg = inst->spec->config;
+	struct vmi *m = inst->priv;
+	struct vmb_tree_memory in, out;
+	uint64_t lo, hi;
+	json_t *j = json_pack("{s:b, s:b, s:b}", "hugepages", cfg->hugepages, "no_hugepages",
+	                      cfg->no_hugepages, "ksm", cfg->ksm);
+
+	if (!m || inst->pid <= 0)
+		return j;
+	vmb_memory_charge(m->cg, j);
+	if (guest_ram_of(m, &lo, &hi) && vmb_proc_memory_split(inst->pid, lo, hi, &in, &out) == 0) {
+		json_object_set_new(j, "guest_resident_kib", json_integer(in.rss_kib));
+		json_object_set_new(j, "huge_kib", json_integer(in.anon_huge_kib));
+		json_object_set_new(j, "ksm_kib", json_integer(in.ksm_kib));
+		/* the VMM is the VM's runtime: its own memory as
+		 * runner_private_kib defines it, guest RAM left out */
+		long own = vmb_proc_private_kib(inst->pid, lo, hi);
+		if (own >= 0) {
+			json_object_set_new(j, "vmm_private_kib", json_integer(own));
+			json_object_set_new(j, "runtime_private_kib", json_integer(own));
+		}
+		json_object_set_new(j, "pss_kib", json_integer(in.pss_kib + out.pss_kib));
+		json_object_set_new(j, "rss_kib", json_integer(in.rss_kib + out.rss_kib));
+	}
+	return j;
+}
+
 /* The VMM says how its guest ended and what it refused; anything but a clean
  * power-off with nothing refused fails the sample. */
 static int vm_verdict(struct vmb_instance *inst, struct vmb_error *err)
@@ -635,6 +720,13 @@ static const struct vmb_runner_option vm_options[] = {
          "if readable, else Debian's cloud kernel, fetched once into\n"
          "the cache with apt-get download)"},
         {"hugepages", NULL, "back guest RAM with transparent huge pages (recorded)"},
+        {"no-hugepages", NULL,
+         "keep guest RAM in 4 KiB pages even where the host's policy\n"
+         "is THP always (neither option: the host's policy; recorded)"},
+        {"ksm", NULL,
+         "offer guest RAM to the host's same-page merging (KSM):\n"
+         "what it saves shows in a density run where the host runs\n"
+         "KSM (/sys/kernel/mm/ksm/run; recorded either way)"},
         {"verbose", NULL, "show each guest's console on the terminal too"},
         {"disk-direct", NULL,
          "open the guest's disk file O_DIRECT on the host: no host\n"
@@ -673,4 +765,6 @@ const struct vmb_runner vmb_runner_vm = {
         .wait = vm_wait,
         .teardown = vm_teardown,
         .verdict = vm_verdict,
+        .memory = vm_memory,
+        .warm = vm_warm,
 };

@@ -3,7 +3,7 @@
  * I/O to the device bus. Anything it cannot handle stops the guest, registers logged.
  *
  *   vmbench-vmm --kernel BZIMAGE [--initrd FILE] --memory-mib N --cpus N --cmdline TEXT
- *               [--verbose] [--hugepages] [--disk FILE [--disk-direct]] [--io thread|vcpu]
+ *               [--verbose] [--hugepages|--no-hugepages] [--mergeable] [--disk FILE [--disk-direct]] [--io thread|vcpu]
  * fd 3: the guest's records, checked; fd 4: one byte means "start" (the process is
  * made, and placed in its cgroup, before launch); fd 5: vmbench's terminal with
  * --verbose; fd 6: the VMM's own records (phases, errors, its summary), appended in
@@ -141,6 +141,8 @@ static int vmm_main_args(int argc, char **argv, struct vmm *v, struct vmm_boot *
 	        {"cmdline", required_argument, NULL, 'l'},
 	        {"verbose", no_argument, NULL, 'v'},
 	        {"hugepages", no_argument, NULL, 'H'},
+	        {"mergeable", no_argument, NULL, 'K'},
+	        {"no-hugepages", no_argument, NULL, 'N'},
 	        {"disk", required_argument, NULL, 'd'},
 	        {"disk-direct", no_argument, NULL, 'D'},
 	        {"io", required_argument, NULL, 'o'},
@@ -175,6 +177,12 @@ static int vmm_main_args(int argc, char **argv, struct vmm *v, struct vmm_boot *
 			break;
 		case 'H':
 			v->want_huge_pages = true;
+			break;
+		case 'K':
+			v->want_mergeable = true;
+			break;
+		case 'N':
+			v->no_huge_pages = true;
 			break;
 		case 'd':
 			disk->path = optarg;
@@ -242,6 +250,16 @@ static int vmm_main_create(struct vmm *v, struct vmb_error *err)
 	v->mem = (uint8_t *)(((uintptr_t)v->mem_raw + align - 1) & ~(uintptr_t)(align - 1));
 	if (v->want_huge_pages)
 		v->huge_pages = madvise(v->mem, v->mem_size, MADV_HUGEPAGE) == 0;
+	else if (v->no_huge_pages)
+		madvise(v->mem, v->mem_size, MADV_NOHUGEPAGE);
+	/* KSM may merge identical guest pages (of many guests) when the host
+	 * runs it; whether it did is the host's to say (smaps' KSM line) */
+	if (v->want_mergeable)
+		v->mergeable = madvise(v->mem, v->mem_size, MADV_MERGEABLE) == 0;
+	/* where guest RAM lies in this process, so the host side can tell the
+	 * guest's resident memory from the VMM's own in /proc/PID/smaps */
+	vmm_send_own(v, json_pack("{s:s, s:I, s:I}", "type", "guest_ram", "hva",
+	                          (json_int_t)(uintptr_t)v->mem, "bytes", (json_int_t)v->mem_size));
 	/* The memory slot comes before the IRQ chip and the PIT: registering
 	 * their devices waits out a KVM SRCU grace period, and a memory slot
 	 * changed after that waits for another one (5 to 10 ms measured on

@@ -163,7 +163,10 @@ struct vmm {
 	uint8_t *mem_raw; /* the whole mapping behind mem, its alignment slack included */
 	size_t mem_raw_size;
 	bool want_huge_pages; /* --hugepages */
+	bool no_huge_pages;   /* --no-hugepages: MADV_NOHUGEPAGE, whatever the host's policy */
 	bool huge_pages;      /* transparent huge pages were granted for guest memory */
+	bool want_mergeable;  /* --mergeable: guest RAM offered to KSM */
+	bool mergeable;       /* MADV_MERGEABLE was accepted */
 	int ncpus;
 	struct vmm_vcpu cpu[VMM_MAX_CPUS];
 	struct vmm_bus bus;

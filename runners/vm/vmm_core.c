@@ -218,17 +218,17 @@ json_t *vmm_summary(struct vmm *v, const char *kernel_version)
 	relayed_bytes = v->guest_bytes;
 	pthread_mutex_unlock(&v->chan_lock);
 	/* the runner's own memory leaves out the whole guest RAM mapping */
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:I, s:i, s:b, s:b, s:I, s:I, s:I, "
-	                 "s:I, s:I, s:s?}",
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:o, s:I, s:i, s:b, s:b, s:b, s:I, s:I, "
+	                 "s:I, s:I, s:I, s:s?}",
 	                 "type", "vmm", "stop", stops[stop], "stop_reason", v->stop_msg, "exits",
 	                 core_exit_counts(v), "devices", vmm_bus_report(v), "kernel",
 	                 kernel_version ? kernel_version : "", "cpuid_offered", cpuid,
 	                 "guest_memory_mib", (json_int_t)(v->mem_size >> 20), "vcpus", v->ncpus,
-	                 "emulated_host", v->emulated, "huge_pages", v->huge_pages,
-	                 "runner_private_kib", (json_int_t)vmb_proc_private_kib(0, lo, hi),
-	                 "guest_resident_kib", (json_int_t)core_guest_resident_kib(v),
-	                 "guest_records_relayed", (json_int_t)relayed, "guest_bytes_relayed",
-	                 (json_int_t)relayed_bytes, "guest_records_refused",
-	                 (json_int_t)atomic_load(&v->guest_refused), "guest_refused_example",
-	                 example[0] ? example : NULL);
+	                 "emulated_host", v->emulated, "huge_pages", v->huge_pages, "mergeable",
+	                 v->mergeable, "runner_private_kib",
+	                 (json_int_t)vmb_proc_private_kib(0, lo, hi), "guest_resident_kib",
+	                 (json_int_t)core_guest_resident_kib(v), "guest_records_relayed",
+	                 (json_int_t)relayed, "guest_bytes_relayed", (json_int_t)relayed_bytes,
+	                 "guest_records_refused", (json_int_t)atomic_load(&v->guest_refused),
+	                 "guest_refused_example", example[0] ? example : NULL);
 }

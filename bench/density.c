@@ -1,0 +1,863 @@
+/* density.c: N instances at once. vmbench (the coordinator) forks one monitor per
+ * instance; the monitor runs its instance through the runner exactly as a single launch
+ * is run (prepare, launch, wait, teardown), so every runner works unchanged and nothing
+ * of the runners' state is shared between instances. Coordinator and monitor talk over a
+ * SOCK_SEQPACKET pair, one message a packet:
+ *
+ *   coordinator -> monitor   'G' start   'M' measure memory   'X' release
+ *   monitor -> coordinator   'R <ready_ns> <cpu_ns>'   'M <json>'   'D' (sample written)
+ *
+ * The coordinator waits on one epoll set: its work per instance is a fixed number of
+ * messages, whatever N is. A monitor holds its instance in the runner's on_ready hook
+ * until it is told to measure or release; releasing stops the instance as a failed
+ * collection would, and the runner's teardown removes all of it. */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench/density.h"
+#include "vmbench/cgroup.h"
+#include "vmbench/proc.h"
+#include "vmbench/util.h"
+
+/* How long teardown of released instances may take before their monitors
+ * are stopped by force. */
+#define RELEASE_GRACE_NS (60ull * 1000000000ull)
+
+/* Host KSM state, where the host has KSM. */
+#define KSM_DIR "/sys/kernel/mm/ksm/"
+
+/* The coordinator's view of one instance. */
+struct member {
+	pid_t pid; /* its monitor */
+	int fd;
+	bool held; /* a held instance (hold); else the victim */
+	bool started, ready, done, gone;
+	bool crashed; /* ended while held, before it was released */
+	uint64_t t_go, t_ready;
+	long long monitor_cpu_ns; /* the monitor's own CPU time until ready */
+	json_t *mem;
+};
+
+/* ---- the monitor ---- */
+
+struct monitor {
+	int fd;
+	bool released;
+};
+
+static long long self_cpu_ns(int who)
+{
+	struct rusage r;
+
+	getrusage(who, &r);
+	return (long long)(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000000000ll +
+	       (long long)(r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1000ll;
+}
+
+/* The next command from the coordinator; -1 with err set when interrupted or
+ * when the coordinator is gone. With chan >= 0 (a held instance's results
+ * channel), 1 when that channel stirs instead: the instance ended, or said
+ * something, while held. */
+static int next_command(int fd, int chan, char *cmd, struct vmb_error *err)
+{
+	for (;;) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = chan, .events = POLLIN}};
+		if (vmb_signals_pending())
+			return vmb_error_set(err, VMB_ERR_INTERRUPTED, "interrupted by signal %d",
+			                     vmb_signals_pending());
+		int n = ppoll(p, chan >= 0 ? 2 : 1, NULL, vmb_signals_wait_mask());
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return vmb_error_sys(err, errno, "poll of the coordinator's socket");
+		if (chan >= 0 && p[1].revents && !p[0].revents)
+			return 1;
+		ssize_t got = recv(fd, cmd, 1, 0);
+		if (got == 1)
+			return 0;
+		if (got < 0 && errno == EINTR)
+			continue;
+		return vmb_error_set(err, VMB_ERR_FAIL, "vmbench (the coordinator) went away");
+	}
+}
+
+static void send_msg(int fd, const char *msg, size_t len)
+{
+	while (send(fd, msg, len, MSG_NOSIGNAL) < 0 && errno == EINTR)
+		;
+}
+
+static void send_ready(struct monitor *m)
+{
+	char msg[96];
+	int n = snprintf(msg, sizeof(msg), "R %llu %lld", (unsigned long long)vmb_now_ns(),
+	                 self_cpu_ns(RUSAGE_SELF));
+	send_msg(m->fd, msg, (size_t)n);
+}
+
+/* What a running instance costs the host: the runner's own reading where it
+ * has one (a cgroup, a VMM's guest RAM), else its process tree's; and the
+ * monitor's own private memory, the harness's part of the instance. */
+static json_t *instance_memory(struct vmb_instance *inst)
+{
+	json_t *j = inst->runner->memory ? inst->runner->memory(inst) : NULL;
+	struct vmb_tree_memory t;
+
+	if (!j) {
+		j = json_object();
+		if (vmb_tree_memory(inst->pid, &t) == 0) {
+			/* a plain process has no cgroup to charge: its proportional
+			 * set is the figure to compare */
+			json_object_set_new(j, "pss_kib", json_integer(t.pss_kib));
+			json_object_set_new(j, "rss_kib", json_integer(t.rss_kib));
+			json_object_set_new(j, "processes", json_integer(t.processes));
+		}
+	}
+	long own = vmb_proc_private_kib(0, 0, 0);
+	if (own >= 0)
+		json_object_set_new(j, "monitor_private_kib", json_integer(own));
+	return j;
+}
+
+/* The hook of a held instance: ready, then measured and released on command. */
+static int on_ready_hold(struct vmb_instance *inst, struct vmb_error *err)
+{
+	struct monitor *m = inst->on_ready_arg;
+	char cmd;
+
+	send_ready(m);
+	for (;;) {
+		int got = next_command(m->fd, inst->chan_fd, &cmd, err);
+		if (got < 0)
+			return -1;
+		if (got == 1)
+			return 0; /* it ended while held: collected as any end */
+		if (cmd == 'M') {
+			json_t *mem = instance_memory(inst);
+			char *s = json_dumps(mem, JSON_COMPACT);
+			json_decref(mem);
+			if (s) {
+				size_t len = strlen(s) + 3;
+				char *msg = malloc(len);
+				if (msg) {
+					snprintf(msg, len, "M %s", s);
+					send_msg(m->fd, msg, len - 1);
+				}
+				free(msg);
+				free(s);
+			}
+		} else if (cmd == 'X') {
+			m->released = true;
+			return vmb_error_set(err, VMB_ERR_FAIL, "released");
+		}
+	}
+}
+
+/* The victim's hook: it says it is ready and goes on. */
+static int on_ready_victim(struct vmb_instance *inst, struct vmb_error *err)
+{
+	send_ready(inst->on_ready_arg);
+	return 0;
+}
+
+static void sample_path(const struct vmb_group *g, pid_t coordinator, unsigned i, char *buf,
+                        size_t len)
+{
+	snprintf(buf, len, "%s/density-%d-%u.json", g->scratch, (int)coordinator, i);
+}
+
+/* A monitor: runs instance i and leaves its sample in the scratch directory. */
+static void __attribute__((noreturn))
+monitor_main(const struct vmb_group *g, unsigned i, int fd, bool held, pid_t coordinator)
+{
+	struct monitor m = {.fd = fd};
+	struct vmb_instance inst;
+	struct vmb_error err = {0};
+	struct vmb_launch spec = held ? *g->hold : *g->victim;
+	char log[4096], path[4096], cmd;
+
+	/* it dies with the coordinator, cleaning up as on an interruption */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != coordinator)
+		_exit(1);
+	/* what its instance orphans comes here, not to the coordinator */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	if (held)
+		snprintf(log, sizeof(log), "%s.i%u.log", g->hold->log_path, i + 1);
+	else
+		snprintf(log, sizeof(log), "%s", g->victim->log_path);
+	spec.log_path = log;
+	if (next_command(fd, -1, &cmd, &err) < 0 || cmd != 'G')
+		_exit(0);
+	int rc = vmb_instance_run_held(&inst, g->runner, &spec,
+	                               held ? on_ready_hold : on_ready_victim, &m, &err);
+	if (held && m.released && err.kind != VMB_ERR_INTERRUPTED) {
+		/* stopped by the coordinator, as asked: no failure */
+		rc = 0;
+		vmb_error_clear(&err);
+	}
+	json_t *smp = g->sample(g->arg, &inst, rc, &err, log);
+	if (held)
+		json_object_set_new(smp, "released", json_boolean(m.released));
+	vmb_instance_release(&inst);
+	sample_path(g, coordinator, i, path, sizeof(path));
+	json_dump_file(smp, path, JSON_COMPACT);
+	json_decref(smp);
+	send_msg(fd, "D", 1);
+	_exit(0);
+}
+
+/* ---- the coordinator ---- */
+
+struct coord {
+	const struct vmb_group *g;
+	struct member *mb;
+	unsigned n; /* members: the held ones, then the victim */
+	unsigned ready, failed, done;
+	bool releasing; /* 'X' sent: a held instance ending is no failure now */
+	int ep;
+	pid_t self;
+	bool interrupted;
+};
+
+static void member_gone(struct coord *c, struct member *m)
+{
+	if (m->gone)
+		return;
+	m->gone = true;
+	if (m->held && (!m->ready || !c->releasing)) {
+		/* it never came up, or it ended while held: a crash */
+		m->crashed = m->ready;
+		c->failed++;
+	}
+	epoll_ctl(c->ep, EPOLL_CTL_DEL, m->fd, NULL);
+}
+
+/* Reads one message of member i. */
+static void take_message(struct coord *c, unsigned i)
+{
+	struct member *m = &c->mb[i];
+	char buf[65536];
+	ssize_t n = recv(m->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		member_gone(c, m);
+		return;
+	}
+	buf[n] = '\0';
+	switch (buf[0]) {
+	case 'R': {
+		unsigned long long at;
+		long long cpu;
+		if (!m->ready && sscanf(buf + 1, "%llu %lld", &at, &cpu) == 2) {
+			m->ready = true;
+			m->t_ready = at;
+			m->monitor_cpu_ns = cpu;
+			if (m->held)
+				c->ready++;
+		}
+		break;
+	}
+	case 'M':
+		json_decref(m->mem);
+		m->mem = json_loads(buf + 1, 0, NULL);
+		break;
+	case 'D':
+		m->done = true;
+		c->done++;
+		member_gone(c, m);
+		break;
+	default:
+		break; /* nothing else is sent */
+	}
+}
+
+/* Waits for events until `until` (monotonic ns; 0: one poll); -1 when a
+ * signal interrupted the wait. */
+static int pump(struct coord *c, uint64_t until)
+{
+	struct epoll_event ev[64];
+	uint64_t now = vmb_now_ns();
+	int ms = until > now ? (int)((until - now + 999999) / 1000000) : 0;
+	int n = epoll_pwait(c->ep, ev, 64, ms, vmb_signals_wait_mask());
+
+	if (vmb_signals_pending()) {
+		c->interrupted = true;
+		return -1;
+	}
+	for (int k = 0; k < n; k++)
+		take_message(c, ev[k].data.u32);
+	return 0;
+}
+
+static void send_all(struct coord *c, char cmd, bool held)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->mb[i].held == held && !c->mb[i].gone)
+			send_msg(c->mb[i].fd, &cmd, 1);
+}
+
+static long long read_ksm(const char *name)
+{
+	char path[128];
+	long long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), KSM_DIR "%s", name);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* The host's policy for transparent huge pages ("always", "madvise",
+ * "never": the bracketed word), or NULL where the kernel has none. */
+static const char *thp_policy(char *buf, size_t len)
+{
+	char line[128];
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+	char *a = f && fgets(line, sizeof(line), f) ? strchr(line, '[') : NULL;
+	char *b = a ? strchr(a, ']') : NULL;
+
+	if (f)
+		fclose(f);
+	if (!b)
+		return NULL;
+	snprintf(buf, len, "%.*s", (int)(b - a - 1), a + 1);
+	return buf;
+}
+
+static long long mem_available_kib(void)
+{
+	char line[128];
+	long long v = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lld kB", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Busy and total jiffies of the host's CPUs, from /proc/stat's first line. */
+static bool host_cpu(unsigned long long *busy, unsigned long long *total)
+{
+	unsigned long long v[8] = {0};
+	FILE *f = fopen("/proc/stat", "re");
+	int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+	                   &v[3], &v[4], &v[5], &v[6], &v[7])
+	          : 0;
+
+	if (f)
+		fclose(f);
+	if (n < 5)
+		return false;
+	*total = 0;
+	for (int i = 0; i < 8; i++)
+		*total += v[i];
+	*busy = *total - v[3] - v[4]; /* idle and iowait */
+	return true;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile (0 < q <= 1) of n sorted values: the ceil(q*n)-th smallest. */
+static double quantile(const double *sorted, size_t n, double q)
+{
+	if (n == 0)
+		return NAN;
+	size_t k = (size_t)ceil(q * (double)n);
+	return sorted[k ? k - 1 : 0];
+}
+
+/* Forks the monitors; -1 with err set when the host refuses (what was made
+ * is left in c for the cleanup). */
+static int spawn(struct coord *c, struct vmb_error *err)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		struct member *m = &c->mb[i];
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+			return vmb_error_sys(err, errno, "socketpair for instance %u", i + 1);
+		pid_t pid = fork();
+		if (pid < 0) {
+			close(sv[0]);
+			close(sv[1]);
+			return vmb_error_sys(err, errno, "fork of the monitor of instance %u",
+			                     i + 1);
+		}
+		if (pid == 0) {
+			for (unsigned j = 0; j < i; j++)
+				close(c->mb[j].fd);
+			close(c->ep);
+			close(sv[0]);
+			monitor_main(c->g, i, sv[1], m->held, c->self);
+		}
+		close(sv[1]);
+		m->pid = pid;
+		m->fd = sv[0];
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = i};
+		epoll_ctl(c->ep, EPOLL_CTL_ADD, m->fd, &ev);
+	}
+	return 0;
+}
+
+/* Starts the held instances, together or at the group's rate, and waits for
+ * all to be ready (or to have failed) within the launch timeout. */
+static int start_held(struct coord *c)
+{
+	const struct vmb_group *g = c->g;
+	unsigned held = g->instances, next = 0, shown = ~0u;
+	uint64_t t0 = vmb_now_ns(), deadline = UINT64_MAX;
+
+	for (;;) {
+		uint64_t now = vmb_now_ns();
+		while (next < held &&
+		       (g->rate <= 0 || now >= t0 + (uint64_t)((double)next / g->rate * 1e9))) {
+			struct member *m = &c->mb[next++];
+			m->t_go = vmb_now_ns();
+			m->started = true;
+			send_msg(m->fd, "G", 1);
+			now = m->t_go;
+		}
+		if (next == held && deadline == UINT64_MAX)
+			deadline = g->hold->timeout_s > 0
+			                   ? now + (uint64_t)(g->hold->timeout_s * 1e9)
+			                   : UINT64_MAX;
+		if (g->progress && c->ready + c->failed != shown) {
+			shown = c->ready + c->failed;
+			g->progress(g->arg, c->ready, c->failed, held);
+		}
+		if (next == held && c->ready + c->failed >= held)
+			return 0;
+		if (now >= deadline)
+			return 0; /* the late ones count as failed */
+		uint64_t until =
+		        next < held && g->rate > 0
+		                ? t0 + (uint64_t)((double)next / g->rate * 1e9)
+		                : (deadline < now + 200000000ull ? deadline : now + 200000000ull);
+		if (pump(c, until) < 0)
+			return -1;
+	}
+}
+
+/* KSM merges what it scans; where guests offered their RAM to it and the
+ * host runs it, the measurement waits for two full scans (30 s at most). */
+static void ksm_settle(struct coord *c, json_t *ksm)
+{
+	long long scans = read_ksm("full_scans");
+	uint64_t until = vmb_now_ns() + 30ull * 1000000000ull;
+
+	while (scans >= 0 && read_ksm("full_scans") < scans + 2 && vmb_now_ns() < until)
+		if (pump(c, vmb_now_ns() + 100000000ull) < 0)
+			return;
+	json_object_set_new(ksm, "settled_scans", json_integer(read_ksm("full_scans") - scans));
+}
+
+/* Sends 'M' to every ready held instance and collects the replies (5 s). */
+static int measure(struct coord *c)
+{
+	unsigned want = 0, got = 0;
+	uint64_t until = vmb_now_ns() + 5000000000ull;
+
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->mb[i].held && c->mb[i].ready && !c->mb[i].gone) {
+			json_decref(c->mb[i].mem);
+			c->mb[i].mem = NULL;
+			send_msg(c->mb[i].fd, "M", 1);
+			want++;
+		}
+	while (got < want && vmb_now_ns() < until) {
+		if (pump(c, until) < 0)
+			return -1;
+		got = 0;
+		for (unsigned i = 0; i < c->n; i++)
+			got += c->mb[i].mem != NULL;
+	}
+	return 0;
+}
+
+/* Waits for every monitor to finish, stopping the late ones by force; then
+ * reaps them, and whatever an instance orphaned. */
+static void finish_all(struct coord *c, bool force)
+{
+	uint64_t until = vmb_now_ns() + (force ? 5000000000ull : RELEASE_GRACE_NS);
+
+	if (force)
+		for (unsigned i = 0; i < c->n; i++)
+			if (c->mb[i].pid > 0 && !c->mb[i].gone)
+				kill(c->mb[i].pid, SIGTERM);
+	while (vmb_now_ns() < until) {
+		bool all = true;
+		for (unsigned i = 0; i < c->n; i++)
+			all &= c->mb[i].gone || c->mb[i].pid <= 0;
+		if (all)
+			break;
+		struct epoll_event ev[64];
+		int n = epoll_wait(c->ep, ev, 64, 100);
+		for (int k = 0; k < n; k++)
+			take_message(c, ev[k].data.u32);
+	}
+	for (unsigned i = 0; i < c->n; i++) {
+		struct member *m = &c->mb[i];
+		if (m->pid <= 0)
+			continue;
+		if (!m->gone) {
+			/* a monitor that would not finish: its instance's cgroup
+			 * and processes are swept below */
+			kill(m->pid, SIGKILL);
+			member_gone(c, m);
+		}
+		while (waitpid(m->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		m->pid = -1;
+	}
+	/* a monitor killed by force leaves its instance to us (subreaper) */
+	bool swept = false;
+	for (int round = 0; round < 50; round++) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+		if (pid <= 0) {
+			char path[64];
+			FILE *f;
+			int child, any = 0;
+			snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+			f = fopen(path, "re");
+			while (f && fscanf(f, "%d", &child) == 1) {
+				kill(child, SIGKILL);
+				any++;
+			}
+			if (f)
+				fclose(f);
+			if (!any)
+				break;
+			swept = true;
+			usleep(10000);
+		}
+	}
+	if (swept)
+		vmb_cgroup_sweep_stale();
+}
+
+/* The group's figures from the members' messages and samples. */
+static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint64_t t_all,
+                       long long coord_cpu, double host_busy, json_t *ksm, long long avail_drop)
+{
+	const struct vmb_group *g = c->g;
+	unsigned held = g->instances;
+	json_t *d = json_object(), *ready = json_array(), *insts = json_array();
+	vmb_autofree double *sorted = calloc(held ? held : 1, sizeof(double));
+	size_t nr = 0;
+	long long monitors_cpu = 0;
+	/* each instance's memory figure (key) and the group's mean of it (as) */
+	static const struct {
+		const char *key, *as;
+	} memkeys[] = {
+	        {"per_instance_kib", "per_instance_kib"},
+	        {"pss_kib", "pss_per_instance_kib"},
+	        {"rss_kib", "rss_per_instance_kib"},
+	        {"runtime_private_kib", "runtime_private_kib"},
+	        {"guest_resident_kib", "guest_resident_kib"},
+	        {"vmm_private_kib", "vmm_private_kib"},
+	        {"huge_kib", "huge_kib"},
+	        {"ksm_kib", "ksm_kib"},
+	        {"monitor_private_kib", "monitor_private_kib"},
+	        {NULL, NULL},
+	};
+	double sum[16] = {0};
+	unsigned cnt[16] = {0};
+	json_t *flags = NULL;
+
+	for (unsigned i = 0; i < c->n; i++) {
+		struct member *m = &c->mb[i];
+		char path[4096];
+		sample_path(g, c->self, i, path, sizeof(path));
+		json_t *smp = m->done ? json_load_file(path, 0, NULL) : NULL;
+		unlink(path);
+		if (!m->held) {
+			*victim = smp;
+			continue;
+		}
+		if (!smp)
+			smp = json_pack("{s:s, s:s}", "status", "failed", "error",
+			                "its monitor ended without a sample");
+		if (m->crashed) {
+			const char *why = json_string_value(json_object_get(smp, "error"));
+			char msg[600];
+			snprintf(msg, sizeof(msg),
+			         "it ended while held, before it was released%s%s", why ? ": " : "",
+			         why ? why : "");
+			json_object_set_new(smp, "status", json_string("failed"));
+			json_object_set_new(smp, "error", json_string(msg));
+		}
+		if (m->ready && m->started) {
+			double ns = (double)(m->t_ready - m->t_go);
+			json_array_append_new(ready, json_integer((json_int_t)ns));
+			json_object_set_new(smp, "ready_ns", json_integer((json_int_t)ns));
+			if (sorted)
+				sorted[nr++] = ns;
+			monitors_cpu += m->monitor_cpu_ns;
+		} else {
+			json_array_append_new(ready, json_null());
+		}
+		if (m->mem) {
+			if (!flags)
+				flags = m->mem;
+			for (int k = 0; memkeys[k].key; k++) {
+				json_t *v = json_object_get(m->mem, memkeys[k].key);
+				if (json_is_integer(v)) {
+					sum[k] += (double)json_integer_value(v);
+					cnt[k]++;
+				}
+			}
+			json_object_set(smp, "memory", m->mem);
+		}
+		json_array_append_new(insts, smp);
+	}
+	if (sorted && nr)
+		qsort(sorted, nr, sizeof(double), cmp_double);
+	json_object_set_new(d, "instances", json_integer(held));
+	json_object_set_new(d, "ready", json_integer((json_int_t)nr));
+	json_object_set_new(d, "failed", json_integer(c->failed));
+	if (g->rate > 0)
+		json_object_set_new(d, "rate_per_s", json_real(g->rate));
+	json_object_set_new(d, "ready_ns", ready);
+	if (nr) {
+		json_object_set_new(d, "ready_p50_ns", json_real(quantile(sorted, nr, 0.5)));
+		json_object_set_new(d, "ready_p90_ns", json_real(quantile(sorted, nr, 0.9)));
+		json_object_set_new(d, "ready_p99_ns", json_real(quantile(sorted, nr, 0.99)));
+		json_object_set_new(d, "ready_max_ns", json_real(sorted[nr - 1]));
+	}
+	if (nr == held && t_all > t_first)
+		json_object_set_new(d, "all_ready_ns", json_integer((json_int_t)(t_all - t_first)));
+	json_t *mem = json_object();
+	for (int k = 0; memkeys[k].key; k++)
+		if (cnt[k])
+			json_object_set_new(mem, memkeys[k].as, json_real(sum[k] / cnt[k]));
+	/* how the memory was set up (a VM's huge pages and KSM), as the
+	 * runner said */
+	const char *fk;
+	json_t *fv;
+	json_object_foreach(flags, fk, fv) if (json_is_boolean(fv)) json_object_set(mem, fk, fv);
+	/* the whole host's view: what MemAvailable lost, per instance */
+	if (avail_drop > 0 && held)
+		json_object_set_new(mem, "host_available_drop_kib",
+		                    json_real((double)avail_drop / held));
+	/* what a VM's guest RAM gets without --hugepages or --no-hugepages */
+	char thp[32];
+	if (thp_policy(thp, sizeof(thp)))
+		json_object_set_new(mem, "host_thp", json_string(thp));
+	json_object_set_new(mem, "instances_measured",
+	                    json_integer(cnt[0] > cnt[1] ? cnt[0] : cnt[1]));
+	if (!cnt[0] && cnt[1])
+		json_object_set_new(mem, "per_instance_unavailable",
+		                    json_string("a plain process has no cgroup to charge: compare "
+		                                "pss_per_instance_kib"));
+	json_object_set_new(d, "memory", mem);
+	json_object_set_new(d, "ksm", ksm);
+	/* Was the harness what limited the start? The coordinator is one
+	 * thread: busy for half the start window or more, it was. The
+	 * monitors' time is the runtime's own start-up work (prepare, launch). */
+	double window = t_all > t_first ? (double)(t_all - t_first) : NAN;
+	double share = (double)coord_cpu / window;
+	json_t *h =
+	        json_pack("{s:I, s:I, s:f}", "coordinator_cpu_ns", (json_int_t)coord_cpu,
+	                  "monitors_cpu_ns", (json_int_t)monitors_cpu,
+	                  "coordinator_cpu_per_instance_ns", held ? (double)coord_cpu / held : 0.0);
+	if (isfinite(window))
+		json_object_set_new(h, "window_ns", json_real(window));
+	/* how busy the whole host was while they started: near 1, the host's
+	 * CPUs were what the starts waited for */
+	if (isfinite(host_busy))
+		json_object_set_new(h, "host_busy_share", json_real(host_busy));
+	else
+		json_object_set_new(h, "host_busy_unavailable",
+		                    json_string("the start window was shorter than /proc/stat's "
+		                                "resolution"));
+	if (isfinite(share)) {
+		json_object_set_new(h, "coordinator_share", json_real(share));
+		json_object_set_new(
+		        h, "monitors_share",
+		        json_real((double)monitors_cpu / window / (g->cores ? g->cores : 1)));
+		bool neck = share >= 0.5;
+		json_object_set_new(h, "bottleneck", json_boolean(neck));
+		char why[200];
+		snprintf(why, sizeof(why),
+		         neck ? "vmbench's coordinator was busy %.0f%% of the start window: the "
+		                "start times may be its own, not the runtime's"
+		              : "vmbench's coordinator was busy %.0f%% of the start window",
+		         share * 100);
+		json_object_set_new(h, "why", json_string(why));
+	}
+	json_object_set_new(d, "harness", h);
+	json_object_set_new(d, "instance_samples", insts);
+	return d;
+}
+
+int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim,
+                    struct vmb_error *err)
+{
+	struct coord c = {.g = g, .n = g->instances + (g->victim ? 1 : 0), .self = getpid()};
+	unsigned long long busy0 = 0, tot0 = 0, busy1 = 0, tot1 = 0;
+	double host_busy = NAN;
+	int rc = 0;
+
+	*density = NULL;
+	*victim = NULL;
+	c.mb = calloc(c.n, sizeof(*c.mb));
+	c.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (!c.mb || c.ep < 0) {
+		free(c.mb);
+		if (c.ep >= 0)
+			close(c.ep);
+		return vmb_error_sys(err, errno ? errno : ENOMEM, "density: %u instances", c.n);
+	}
+	for (unsigned i = 0; i < c.n; i++) {
+		c.mb[i].fd = -1;
+		c.mb[i].held = i < g->instances;
+	}
+	json_t *ksm = json_object();
+	long long ksm_run = read_ksm("run"), sharing0 = read_ksm("pages_sharing");
+	if (ksm_run < 0)
+		json_object_set_new(ksm, "unavailable",
+		                    json_string("this kernel has no KSM (" KSM_DIR " is missing)"));
+	else
+		json_object_set_new(ksm, "run", json_integer(ksm_run));
+	long long avail0 = mem_available_kib();
+
+	/* a socket per instance: as many as the hard limit allows */
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+	if (spawn(&c, err) < 0) {
+		rc = -1;
+		finish_all(&c, true);
+		*density = json_pack("{s:i, s:i, s:i}", "instances", (int)g->instances, "ready", 0,
+		                     "failed", (int)g->instances);
+		goto out;
+	}
+	long long cpu0 = self_cpu_ns(RUSAGE_SELF);
+	bool have_cpu = host_cpu(&busy0, &tot0);
+	uint64_t t_first = vmb_now_ns();
+	rc = start_held(&c);
+	uint64_t t_all = vmb_now_ns();
+	long long coord_cpu = self_cpu_ns(RUSAGE_SELF) - cpu0;
+	/* /proc/stat counts in ticks: a window of fewer than 20 of them (all
+	 * CPUs together) gives no figure worth the name */
+	if (have_cpu && host_cpu(&busy1, &tot1) && tot1 >= tot0 + 20)
+		host_busy = (double)(busy1 - busy0) / (double)(tot1 - tot0);
+	if (c.ready == g->instances) {
+		/* all were ready when the last one was */
+		t_all = 0;
+		for (unsigned i = 0; i < c.n; i++)
+			if (c.mb[i].held && c.mb[i].t_ready > t_all)
+				t_all = c.mb[i].t_ready;
+	}
+	if (rc == 0 && c.ready > 0) {
+		/* held as long as asked: for a look from outside, or for the
+		 * host to settle; an instance may crash meanwhile */
+		uint64_t until = vmb_now_ns() + (uint64_t)(g->hold_s * 1e9);
+		while (rc == 0 && vmb_now_ns() < until)
+			rc = pump(&c, until);
+		if (rc == 0)
+			rc = measure(&c);
+		/* instances that offered their memory to KSM, on a host that runs
+		 * it: measured again once KSM has scanned them */
+		bool offered = false;
+		for (unsigned i = 0; i < c.n; i++)
+			offered |= json_is_true(json_object_get(c.mb[i].mem, "ksm"));
+		if (rc == 0 && ksm_run == 1 && offered) {
+			ksm_settle(&c, ksm);
+			rc = measure(&c);
+		}
+	}
+	long long avail1 = mem_available_kib();
+	if (ksm_run == 1 && sharing0 >= 0) {
+		long long sharing1 = read_ksm("pages_sharing");
+		json_object_set_new(
+		        ksm, "saved_kib",
+		        json_integer((sharing1 - sharing0) * (sysconf(_SC_PAGESIZE) / 1024)));
+	} else if (ksm_run >= 0) {
+		/* no figure: a zero would read as "KSM saved nothing" */
+		json_object_set_new(ksm, "off",
+		                    json_string("KSM is not running on this host (" KSM_DIR
+		                                "run is not 1): it saved nothing because it "
+		                                "never ran"));
+	}
+	/* the victim runs to its end beside the held ones */
+	if (rc == 0 && g->victim && c.failed == 0) {
+		struct member *v = &c.mb[c.n - 1];
+		v->t_go = vmb_now_ns();
+		v->started = true;
+		send_msg(v->fd, "G", 1);
+		while (!v->gone && rc == 0)
+			rc = pump(&c, vmb_now_ns() + 200000000ull);
+	}
+	if (rc == 0) {
+		c.releasing = true;
+		send_all(&c, 'X', true);
+		/* one that never came up is not listening: stopped as on an
+		 * interruption, its runner tearing it down */
+		for (unsigned i = 0; i < c.n; i++)
+			if (c.mb[i].held && !c.mb[i].ready && !c.mb[i].gone && c.mb[i].pid > 0)
+				kill(c.mb[i].pid, SIGTERM);
+		finish_all(&c, false);
+	} else {
+		finish_all(&c, true);
+	}
+	*density = figures(&c, victim, t_first, t_all, coord_cpu, host_busy, ksm,
+	                   avail0 > 0 && avail1 > 0 ? avail0 - avail1 : -1);
+	ksm = NULL;
+	if (c.interrupted) {
+		rc = vmb_error_set(err, VMB_ERR_INTERRUPTED, "interrupted by signal %d",
+		                   vmb_signals_pending());
+	} else if (c.failed > 0 || c.ready < g->instances) {
+		/* the first failed instance's own reason */
+		const char *why = NULL;
+		size_t i;
+		json_t *s;
+		json_array_foreach(json_object_get(*density, "instance_samples"), i, s)
+		{
+			if ((why = json_string_value(json_object_get(s, "error"))))
+				break;
+		}
+		rc = vmb_error_set(err, VMB_ERR_FAIL, "%u of %u instances failed%s%s", c.failed,
+		                   g->instances, why ? ": " : "",
+		                   why ? why : " to come up within the timeout");
+	} else if (rc < 0 && err->kind == VMB_ERR_NONE) {
+		rc = vmb_error_set(err, VMB_ERR_FAIL, "density: the group did not finish");
+	}
+out:
+	json_decref(ksm);
+	for (unsigned i = 0; i < c.n; i++) {
+		if (c.mb[i].fd >= 0)
+			close(c.mb[i].fd);
+		json_decref(c.mb[i].mem);
+	}
+	close(c.ep);
+	free(c.mb);
+	return rc;
+}
