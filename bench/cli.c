@@ -54,6 +54,8 @@ void vmb_cli_run_usage(FILE *f)
 	      "                   [--reps N] [--warmup N] [--out DIR] [--seed N] [--scale F]\n"
 	      "                   [--timeout SEC] [--cores N] [--param W.KEY=VALUE]... [--quick]\n"
 	      "                   [--cpus F] [--memory SIZE] [--baseline R] [RUNNER OPTIONS]\n"
+	      "                   [--instances LIST] [--max-instances N] [--rate R]\n"
+	      "                   [--hold-time SEC] [--neighbours K[:LOAD]]\n"
 	      "\n"
 	      "Runs every selected workload on every selected runner: WARMUP discarded\n"
 	      "launches, then REPS measured ones, each a fresh instance. Results go to\n"
@@ -86,13 +88,15 @@ void vmb_cli_run_usage(FILE *f)
 	      "                   disk workloads measure (default $VMBENCH_VOLUME, else\n"
 	      "                   /var/tmp); on tmpfs they are skipped: memory is no disk\n"
 	      "  --cores N        cores every instance is placed on, through hwloc (default 1;\n"
-	      "                   the highest-numbered cores are taken, away from core 0)\n"
+	      "                   the highest-numbered cores are taken, away from core 0;\n"
+	      "                   density and noisy-neighbour cases: every core)\n"
 	      "  --cpus F         the instance's CPUs, 0.01..4096; each runner reads it its\n"
 	      "                   own way (below; default: no limit)\n"
 	      "  --memory SIZE    the instance's memory, e.g. 512M; each runner reads it its\n"
 	      "                   own way (below; default: no limit)\n"
 	      "  --baseline R     the runner every other is compared with; one of --runner\n"
 	      "                   (default: the first of them)\n"
+	      "  --help           this text\n"
 	      "\n"
 	      "Density (suite density, workload hold; docs/MEASUREMENTS.md):\n"
 	      "  --instances LIST how many instances each density point starts together, e.g.\n"
@@ -103,12 +107,12 @@ void vmb_cli_run_usage(FILE *f)
 	      "  --max-instances N the sweep's largest point, 1..4096 (default 64; --quick 8)\n"
 	      "  --rate R         start R instances a second instead of all at once\n"
 	      "  --hold-time SEC  keep them running SEC seconds once all are ready, before\n"
-	      "                   their memory is read and they are released (default 0)\n"
+	      "                   their memory is read and they are released (default:\n"
+	      "                   none)\n"
 	      "  --neighbours K[:LOAD]  run each chosen workload twice: alone, and beside K\n"
 	      "                   held instances, LOAD idle, cpu or mem (default: cpu for\n"
 	      "                   cpu workloads, mem for the others); the density suite\n"
 	      "                   does this for cpu-int and mem-stream with K = 3\n"
-	      "  --help           this text\n"
 	      "\n"
 	      "Runners, with how each reads --cpus and --memory, and the options it brings:\n",
 	      f);
@@ -533,6 +537,7 @@ int vmb_cli_parse_run(int argc, char **argv, struct vmb_run_opts *o, struct vmb_
 		case 'c':
 			rc = vmb_parse_u64(optarg, 1, 4096, "--cores", &v, err);
 			o->cores = (unsigned)v;
+			o->cores_given = true;
 			break;
 		case 'p':
 			rc = parse_param(optarg, o, err);
@@ -747,10 +752,12 @@ static int plan_density(const struct vmb_run_opts *o, struct vmb_case *cases, in
 	}
 	for (unsigned i = 0; i < vmb_workload_nparams(base.workload); i++)
 		val[i] = vmb_param_value(o, base.workload, i);
-	/* what one instance needs at the least: its workload, and a guest's own
-	 * kernel where the runner boots one */
-	uint64_t one =
-	        vmb_workload_memory_need(base.workload, val, 1) + base.runner->memory_overhead;
+	/* what one instance holds at the least: its working set and a few MiB of
+	 * its own (measured: 1.4 to 6 MiB), and a guest's own kernel where the
+	 * runner boots one; the sweep checks each next point against what the
+	 * last one measured */
+	int touch = vmb_workload_param_index(base.workload, "touch");
+	uint64_t one = (touch >= 0 ? val[touch] : 0) + (4u << 20) + base.runner->memory_overhead;
 	for (unsigned i = 0; i < np; i++) {
 		cases[n] = base;
 		cases[n].instances = pts[i];
@@ -846,6 +853,26 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_err
 		return vmb_error_set(
 		        err, VMB_ERR_USAGE,
 		        "--workload: none of the named workloads is in the chosen suites");
+	}
+	/* density options with nothing to act on would silently do nothing */
+	bool points = false, victims = false;
+	for (int i = 0; i < n; i++) {
+		points |= cases[i].instances > 0;
+		victims |= cases[i].neighbours > 0;
+	}
+	const char *idle = NULL, *what = "density point (workload hold, suite density)";
+	if (o->neighbours_given && !victims) {
+		idle = "--neighbours";
+		what = "workload to run beside neighbours (hold is the neighbour, not a victim)";
+	} else if (!points) {
+		idle = o->ninstances   ? "--instances"
+		       : o->rate > 0   ? "--rate"
+		       : o->hold_s > 0 ? "--hold-time"
+		                       : NULL;
+	}
+	if (idle) {
+		free(cases);
+		return vmb_error_set(err, VMB_ERR_USAGE, "%s: the run has no %s", idle, what);
 	}
 	/* each chosen workload's parameters, together and against the limits,
 	 * before anything starts */

@@ -45,15 +45,21 @@ struct member {
 	bool started, ready, done, gone;
 	bool crashed; /* ended while held, before it was released */
 	uint64_t t_go, t_ready;
+	uint64_t t_got;           /* when the monitor took 'G': t_go plus its wake-up */
+	uint64_t t_plan;          /* when 'G' was due (a rate's schedule) */
 	long long monitor_cpu_ns; /* the monitor's own CPU time until ready */
 	json_t *mem;
 };
 
 /* ---- the monitor ---- */
 
+/* vmbench's descriptor limit before a group raised it for its sockets */
+static struct rlimit saved_nofile;
+
 struct monitor {
 	int fd;
 	bool released;
+	uint64_t t_go; /* when 'G' arrived */
 };
 
 static long long self_cpu_ns(int who)
@@ -98,11 +104,14 @@ static void send_msg(int fd, const char *msg, size_t len)
 		;
 }
 
-static void send_ready(struct monitor *m)
+/* Says the instance is held: when its agent said ready (the start's end),
+ * when the monitor was told to start it, and the monitor's own CPU time. */
+static void send_ready(struct monitor *m, const struct vmb_instance *inst)
 {
-	char msg[96];
-	int n = snprintf(msg, sizeof(msg), "R %llu %lld", (unsigned long long)vmb_now_ns(),
-	                 self_cpu_ns(RUSAGE_SELF));
+	char msg[128];
+	int n = snprintf(msg, sizeof(msg), "R %llu %llu %lld",
+	                 (unsigned long long)(inst->t_ready ? inst->t_ready : vmb_now_ns()),
+	                 (unsigned long long)m->t_go, self_cpu_ns(RUSAGE_SELF));
 	send_msg(m->fd, msg, (size_t)n);
 }
 
@@ -136,7 +145,7 @@ static int on_ready_hold(struct vmb_instance *inst, struct vmb_error *err)
 	struct monitor *m = inst->on_ready_arg;
 	char cmd;
 
-	send_ready(m);
+	send_ready(m, inst);
 	for (;;) {
 		int got = next_command(m->fd, inst->chan_fd, &cmd, err);
 		if (got < 0)
@@ -167,7 +176,7 @@ static int on_ready_hold(struct vmb_instance *inst, struct vmb_error *err)
 /* The victim's hook: it says it is ready and goes on. */
 static int on_ready_victim(struct vmb_instance *inst, struct vmb_error *err)
 {
-	send_ready(inst->on_ready_arg);
+	send_ready(inst->on_ready_arg, inst);
 	return 0;
 }
 
@@ -198,8 +207,21 @@ monitor_main(const struct vmb_group *g, unsigned i, int fd, bool held, pid_t coo
 	else
 		snprintf(log, sizeof(log), "%s", g->victim->log_path);
 	spec.log_path = log;
-	if (next_command(fd, -1, &cmd, &err) < 0 || cmd != 'G')
+	/* the instance gets the descriptor limit vmbench was started with */
+	if (saved_nofile.rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &saved_nofile);
+	sample_path(g, coordinator, i, path, sizeof(path));
+	if (next_command(fd, -1, &cmd, &err) < 0 || cmd != 'G') {
+		/* stopped before it was started: said so, not left blank */
+		json_t *smp = json_pack(
+		        "{s:s, s:s+}", "status", "failed", "error",
+		        "stopped before it was started: ", err.msg[0] ? err.msg : "not asked to");
+		json_dump_file(smp, path, JSON_COMPACT);
+		json_decref(smp);
+		send_msg(fd, "D", 1);
 		_exit(0);
+	}
+	m.t_go = vmb_now_ns();
 	int rc = vmb_instance_run_held(&inst, g->runner, &spec,
 	                               held ? on_ready_hold : on_ready_victim, &m, &err);
 	if (held && m.released && err.kind != VMB_ERR_INTERRUPTED) {
@@ -211,7 +233,6 @@ monitor_main(const struct vmb_group *g, unsigned i, int fd, bool held, pid_t coo
 	if (held)
 		json_object_set_new(smp, "released", json_boolean(m.released));
 	vmb_instance_release(&inst);
-	sample_path(g, coordinator, i, path, sizeof(path));
 	json_dump_file(smp, path, JSON_COMPACT);
 	json_decref(smp);
 	send_msg(fd, "D", 1);
@@ -225,7 +246,9 @@ struct coord {
 	struct member *mb;
 	unsigned n; /* members: the held ones, then the victim */
 	unsigned ready, failed, done;
-	bool releasing; /* 'X' sent: a held instance ending is no failure now */
+	unsigned measured; /* members whose memory reply came */
+	unsigned gone;     /* members whose monitor has ended */
+	bool releasing;    /* 'X' sent: a held instance ending is no failure now */
 	int ep;
 	pid_t self;
 	bool interrupted;
@@ -236,6 +259,7 @@ static void member_gone(struct coord *c, struct member *m)
 	if (m->gone)
 		return;
 	m->gone = true;
+	c->gone++;
 	if (m->held && (!m->ready || !c->releasing)) {
 		/* it never came up, or it ended while held: a crash */
 		m->crashed = m->ready;
@@ -260,11 +284,12 @@ static void take_message(struct coord *c, unsigned i)
 	buf[n] = '\0';
 	switch (buf[0]) {
 	case 'R': {
-		unsigned long long at;
+		unsigned long long at, got;
 		long long cpu;
-		if (!m->ready && sscanf(buf + 1, "%llu %lld", &at, &cpu) == 2) {
+		if (!m->ready && sscanf(buf + 1, "%llu %llu %lld", &at, &got, &cpu) == 3) {
 			m->ready = true;
 			m->t_ready = at;
+			m->t_got = got;
 			m->monitor_cpu_ns = cpu;
 			if (m->held)
 				c->ready++;
@@ -272,6 +297,8 @@ static void take_message(struct coord *c, unsigned i)
 		break;
 	}
 	case 'M':
+		if (!m->mem)
+			c->measured++;
 		json_decref(m->mem);
 		m->mem = json_loads(buf + 1, 0, NULL);
 		break;
@@ -343,7 +370,7 @@ static const char *thp_policy(char *buf, size_t len)
 	return buf;
 }
 
-static long long mem_available_kib(void)
+long long vmb_mem_available_kib(void)
 {
 	char line[128];
 	long long v = -1;
@@ -436,7 +463,10 @@ static int start_held(struct coord *c)
 		uint64_t now = vmb_now_ns();
 		while (next < held &&
 		       (g->rate <= 0 || now >= t0 + (uint64_t)((double)next / g->rate * 1e9))) {
-			struct member *m = &c->mb[next++];
+			struct member *m = &c->mb[next];
+			m->t_plan =
+			        g->rate > 0 ? t0 + (uint64_t)((double)next / g->rate * 1e9) : t0;
+			next++;
 			m->t_go = vmb_now_ns();
 			m->started = true;
 			send_msg(m->fd, "G", 1);
@@ -479,9 +509,10 @@ static void ksm_settle(struct coord *c, json_t *ksm)
 /* Sends 'M' to every ready held instance and collects the replies (5 s). */
 static int measure(struct coord *c)
 {
-	unsigned want = 0, got = 0;
+	unsigned want = 0;
 	uint64_t until = vmb_now_ns() + 5000000000ull;
 
+	c->measured = 0;
 	for (unsigned i = 0; i < c->n; i++)
 		if (c->mb[i].held && c->mb[i].ready && !c->mb[i].gone) {
 			json_decref(c->mb[i].mem);
@@ -489,13 +520,10 @@ static int measure(struct coord *c)
 			send_msg(c->mb[i].fd, "M", 1);
 			want++;
 		}
-	while (got < want && vmb_now_ns() < until) {
+	/* each reply counts itself (take_message): no scan per event */
+	while (c->measured < want && vmb_now_ns() < until)
 		if (pump(c, until) < 0)
 			return -1;
-		got = 0;
-		for (unsigned i = 0; i < c->n; i++)
-			got += c->mb[i].mem != NULL;
-	}
 	return 0;
 }
 
@@ -504,22 +532,31 @@ static int measure(struct coord *c)
 static void finish_all(struct coord *c, bool force)
 {
 	uint64_t until = vmb_now_ns() + (force ? 5000000000ull : RELEASE_GRACE_NS);
+	unsigned spawned = 0;
 
-	if (force)
-		for (unsigned i = 0; i < c->n; i++)
-			if (c->mb[i].pid > 0 && !c->mb[i].gone)
-				kill(c->mb[i].pid, SIGTERM);
-	while (vmb_now_ns() < until) {
-		bool all = true;
-		for (unsigned i = 0; i < c->n; i++)
-			all &= c->mb[i].gone || c->mb[i].pid <= 0;
-		if (all)
-			break;
+	for (unsigned i = 0; i < c->n; i++) {
+		spawned += c->mb[i].pid > 0;
+		if (force && c->mb[i].pid > 0 && !c->mb[i].gone)
+			kill(c->mb[i].pid, SIGTERM);
+	}
+	/* each monitor's end counts itself (member_gone): no scan per event */
+	while (c->gone < spawned && vmb_now_ns() < until) {
 		struct epoll_event ev[64];
-		int n = epoll_wait(c->ep, ev, 64, 100);
+		int n = epoll_pwait(c->ep, ev, 64, 100, vmb_signals_wait_mask());
 		for (int k = 0; k < n; k++)
 			take_message(c, ev[k].data.u32);
+		if (vmb_signals_pending() && !force) {
+			/* interrupted while they are torn down: no more waiting
+			 * than an interruption gets */
+			c->interrupted = true;
+			force = true;
+			for (unsigned i = 0; i < c->n; i++)
+				if (c->mb[i].pid > 0 && !c->mb[i].gone)
+					kill(c->mb[i].pid, SIGTERM);
+			until = vmb_now_ns() + 5000000000ull;
+		}
 	}
+	bool lost = false;
 	for (unsigned i = 0; i < c->n; i++) {
 		struct member *m = &c->mb[i];
 		if (m->pid <= 0)
@@ -530,34 +567,33 @@ static void finish_all(struct coord *c, bool force)
 			kill(m->pid, SIGKILL);
 			member_gone(c, m);
 		}
+		lost |= !m->done;
 		while (waitpid(m->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		m->pid = -1;
 	}
-	/* a monitor killed by force leaves its instance to us (subreaper) */
-	bool swept = false;
-	for (int round = 0; round < 50; round++) {
-		pid_t pid = waitpid(-1, NULL, WNOHANG);
-		if (pid <= 0) {
-			char path[64];
-			FILE *f;
-			int child, any = 0;
-			snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
-			f = fopen(path, "re");
-			while (f && fscanf(f, "%d", &child) == 1) {
-				kill(child, SIGKILL);
-				any++;
-			}
-			if (f)
-				fclose(f);
-			if (!any)
-				break;
-			swept = true;
-			usleep(10000);
+	/* A monitor that ended without its sample (killed, or stopped by force)
+	 * may have left its instance to us (we are a subreaper) and its cgroup
+	 * behind: every process still ours is an orphan of the group now. */
+	for (int round = 0; lost && round < 50; round++) {
+		while (waitpid(-1, NULL, WNOHANG) > 0)
+			;
+		char path[64];
+		int child, any = 0;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+		FILE *f = fopen(path, "re");
+		while (f && fscanf(f, "%d", &child) == 1) {
+			kill(child, SIGKILL);
+			any++;
 		}
+		if (f)
+			fclose(f);
+		if (!any)
+			break;
+		usleep(10000);
 	}
-	if (swept)
-		vmb_cgroup_sweep_stale();
+	if (lost)
+		vmb_cgroup_sweep_stale(); /* cgroups named after monitors now dead */
 }
 
 /* The group's figures from the members' messages and samples. */
@@ -568,7 +604,12 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 	unsigned held = g->instances;
 	json_t *d = json_object(), *ready = json_array(), *insts = json_array();
 	vmb_autofree double *sorted = calloc(held ? held : 1, sizeof(double));
-	size_t nr = 0;
+	size_t nr = 0, nlag = 0;
+	unsigned failed = 0;
+	/* how long monitors took to wake to their start, and how far behind
+	 * its schedule vmbench sent it */
+	vmb_autofree double *lag = calloc(held ? held : 1, sizeof(double));
+	vmb_autofree double *late = calloc(held ? held : 1, sizeof(double));
 	long long monitors_cpu = 0;
 	/* each instance's memory figure (key) and the group's mean of it (as) */
 	static const struct {
@@ -610,6 +651,23 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 			         why ? why : "");
 			json_object_set_new(smp, "status", json_string("failed"));
 			json_object_set_new(smp, "error", json_string(msg));
+		} else if (m->ready && !json_is_true(json_object_get(smp, "released"))) {
+			/* up, but not seen to its release: its monitor was lost, or it
+			 * ended as it was being released */
+			const char *why = json_string_value(json_object_get(smp, "error"));
+			char msg[600];
+			snprintf(msg, sizeof(msg), "it was not released as asked%s%s",
+			         why ? ": " : "", why ? why : "");
+			json_object_set_new(smp, "status", json_string("failed"));
+			json_object_set_new(smp, "error", json_string(msg));
+		}
+		/* the outcome is each instance's own sample's */
+		const char *st = json_string_value(json_object_get(smp, "status"));
+		if (!st || strcmp(st, "ok") != 0)
+			failed++;
+		if (m->ready && m->started && lag && late) {
+			lag[nlag] = m->t_got > m->t_go ? (double)(m->t_got - m->t_go) : 0;
+			late[nlag++] = m->t_go > m->t_plan ? (double)(m->t_go - m->t_plan) : 0;
 		}
 		if (m->ready && m->started) {
 			double ns = (double)(m->t_ready - m->t_go);
@@ -639,7 +697,8 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 		qsort(sorted, nr, sizeof(double), cmp_double);
 	json_object_set_new(d, "instances", json_integer(held));
 	json_object_set_new(d, "ready", json_integer((json_int_t)nr));
-	json_object_set_new(d, "failed", json_integer(c->failed));
+	json_object_set_new(d, "failed", json_integer(failed));
+	c->failed = failed;
 	if (g->rate > 0)
 		json_object_set_new(d, "rate_per_s", json_real(g->rate));
 	json_object_set_new(d, "ready_ns", ready);
@@ -695,19 +754,44 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 		json_object_set_new(h, "host_busy_unavailable",
 		                    json_string("the start window was shorter than /proc/stat's "
 		                                "resolution"));
+	double late_p50 = NAN;
+	if (nlag) {
+		qsort(lag, nlag, sizeof(double), cmp_double);
+		qsort(late, nlag, sizeof(double), cmp_double);
+		json_object_set_new(h, "wake_p50_ns", json_real(quantile(lag, nlag, 0.5)));
+		json_object_set_new(h, "wake_max_ns", json_real(lag[nlag - 1]));
+		if (g->rate > 0) {
+			late_p50 = quantile(late, nlag, 0.5);
+			json_object_set_new(h, "behind_schedule_p50_ns", json_real(late_p50));
+			json_object_set_new(h, "behind_schedule_max_ns", json_real(late[nlag - 1]));
+		}
+	}
 	if (isfinite(share)) {
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 		json_object_set_new(h, "coordinator_share", json_real(share));
 		json_object_set_new(
 		        h, "monitors_share",
-		        json_real((double)monitors_cpu / window / (g->cores ? g->cores : 1)));
-		bool neck = share >= 0.5;
-		json_object_set_new(h, "bottleneck", json_boolean(neck));
-		char why[200];
-		snprintf(why, sizeof(why),
-		         neck ? "vmbench's coordinator was busy %.0f%% of the start window: the "
-		                "start times may be its own, not the runtime's"
-		              : "vmbench's coordinator was busy %.0f%% of the start window",
-		         share * 100);
+		        json_real((double)monitors_cpu / window / (cpus > 0 ? cpus : 1)));
+		/* vmbench limited the starts when its one coordinator thread was
+		 * busy half the window, or when it sent the starts of a rate
+		 * later than half an interval on the median */
+		bool busy = share >= 0.5;
+		bool behind = isfinite(late_p50) && late_p50 > 0.5e9 / g->rate;
+		char why[300];
+		if (behind)
+			snprintf(why, sizeof(why),
+			         "vmbench sent the starts %.1f ms behind the schedule of %g a "
+			         "second "
+			         "on the median: the rate achieved was not the rate asked",
+			         late_p50 / 1e6, g->rate);
+		else
+			snprintf(
+			        why, sizeof(why),
+			        busy ? "vmbench's coordinator was busy %.0f%% of the start window: "
+			               "the start times may be its own, not the runtime's"
+			             : "vmbench's coordinator was busy %.0f%% of the start window",
+			        share * 100);
+		json_object_set_new(h, "bottleneck", json_boolean(busy || behind));
 		json_object_set_new(h, "why", json_string(why));
 	}
 	json_object_set_new(d, "harness", h);
@@ -744,11 +828,13 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 		                    json_string("this kernel has no KSM (" KSM_DIR " is missing)"));
 	else
 		json_object_set_new(ksm, "run", json_integer(ksm_run));
-	long long avail0 = mem_available_kib();
+	long long avail0 = vmb_mem_available_kib();
 
 	/* a socket per instance: as many as the hard limit allows */
 	struct rlimit nofile;
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+		if (!saved_nofile.rlim_cur)
+			saved_nofile = nofile;
 		nofile.rlim_cur = nofile.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
@@ -776,6 +862,7 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 			if (c.mb[i].held && c.mb[i].t_ready > t_all)
 				t_all = c.mb[i].t_ready;
 	}
+	bool offered = false; /* some instance offered its memory to KSM */
 	if (rc == 0 && c.ready > 0) {
 		/* held as long as asked: for a look from outside, or for the
 		 * host to settle; an instance may crash meanwhile */
@@ -786,7 +873,6 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 			rc = measure(&c);
 		/* instances that offered their memory to KSM, on a host that runs
 		 * it: measured again once KSM has scanned them */
-		bool offered = false;
 		for (unsigned i = 0; i < c.n; i++)
 			offered |= json_is_true(json_object_get(c.mb[i].mem, "ksm"));
 		if (rc == 0 && ksm_run == 1 && offered) {
@@ -794,12 +880,20 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 			rc = measure(&c);
 		}
 	}
-	long long avail1 = mem_available_kib();
-	if (ksm_run == 1 && sharing0 >= 0) {
-		long long sharing1 = read_ksm("pages_sharing");
-		json_object_set_new(
-		        ksm, "saved_kib",
-		        json_integer((sharing1 - sharing0) * (sysconf(_SC_PAGESIZE) / 1024)));
+	long long avail1 = vmb_mem_available_kib();
+	if (ksm_run == 1 && sharing0 >= 0 && offered) {
+		/* what KSM merged while they ran, host-wide: theirs, unless
+		 * something else offered memory meanwhile */
+		long long saved =
+		        (read_ksm("pages_sharing") - sharing0) * (sysconf(_SC_PAGESIZE) / 1024);
+		json_object_set_new(ksm, "saved_kib", json_integer(saved));
+		if (c.ready)
+			json_object_set_new(ksm, "saved_per_instance_kib",
+			                    json_real((double)saved / c.ready));
+	} else if (ksm_run == 1) {
+		json_object_set_new(ksm, "not_offered",
+		                    json_string("KSM runs, but these instances did not offer it "
+		                                "their memory (a VM does with --ksm)"));
 	} else if (ksm_run >= 0) {
 		/* no figure: a zero would read as "KSM saved nothing" */
 		json_object_set_new(ksm, "off",
@@ -839,9 +933,14 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 		const char *why = NULL;
 		size_t i;
 		json_t *s;
+		/* the first failure of its own; "stopped before it was started"
+		 * is what the others say when one failed */
 		json_array_foreach(json_object_get(*density, "instance_samples"), i, s)
 		{
-			if ((why = json_string_value(json_object_get(s, "error"))))
+			const char *e = json_string_value(json_object_get(s, "error"));
+			if (e && (!why || strncmp(why, "stopped before", 14) == 0))
+				why = e;
+			if (why && strncmp(why, "stopped before", 14) != 0)
 				break;
 		}
 		rc = vmb_error_set(err, VMB_ERR_FAIL, "%u of %u instances failed%s%s", c.failed,
@@ -860,4 +959,36 @@ out:
 	close(c.ep);
 	free(c.mb);
 	return rc;
+}
+
+const char *vmb_sweep_rule(const struct vmb_sweep_point *p, char *why, size_t len)
+{
+	double low = isfinite(p->p50_lo) ? p->p50_lo : p->p50;
+
+	if (isfinite(p->base_p50) && isfinite(low) && low >= 2 * p->base_p50) {
+		snprintf(why, len,
+		         "the median start with %u instances, %.1f ms, is %.1fx that with %u "
+		         "(%.1f ms), beyond its 95%% interval",
+		         p->instances, p->p50 / 1e6, p->p50 / p->base_p50, p->base_instances,
+		         p->base_p50 / 1e6);
+		return "start_doubled";
+	}
+	if (!p->next)
+		return NULL;
+	if (isfinite(p->kib) && p->avail_kib > 0 && p->next * p->kib > 0.8 * (double)p->avail_kib) {
+		snprintf(why, len,
+		         "%u instances at %.0f KiB each would take more than 80%% of the %lld MiB "
+		         "the host has available",
+		         p->next, p->kib, p->avail_kib / 1024);
+		return "memory";
+	}
+	double next_all = p->all_ready / p->instances * p->next;
+	if (isfinite(next_all) && next_all > p->timeout_s * 0.5e9) {
+		snprintf(why, len,
+		         "%u instances would take some %.1f s to start, more than half the %g s "
+		         "--timeout",
+		         p->next, next_all / 1e9, p->timeout_s);
+		return "time";
+	}
+	return NULL;
 }

@@ -41,3 +41,30 @@ struct vmb_group {
  * far as they got either way. Nothing of the group outlives the call. */
 int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim,
                     struct vmb_error *err);
+
+/* The host's MemAvailable in KiB, or -1. */
+long long vmb_mem_available_kib(void);
+
+/* A point of a density sweep, as the rule after it sees it (ns, KiB). */
+struct vmb_sweep_point {
+	unsigned instances;
+	double p50;       /* the median of its samples' median start */
+	double p50_lo;    /* the low end of that median's 95% interval; NAN: none */
+	double all_ready; /* the median time until all were ready; NAN: none */
+	double kib;       /* memory per instance; NAN: none */
+	double base_p50;  /* the sweep's first point's p50; NAN: this is the first */
+	unsigned base_instances;
+	unsigned next;       /* the next point's instances; 0: this is the last */
+	long long avail_kib; /* the host's MemAvailable now; < 0: unknown */
+	double timeout_s;    /* --timeout */
+};
+
+/* Whether a sweep stops after point p, and why (into why): "start_doubled"
+ * when its median start is at least twice the first point's beyond its own
+ * noise (the low end of its interval, or the median where there is none):
+ * the knee, where the host stopped keeping up; "memory" when the next point
+ * would take more than 80% of the memory the host has available; "time" when
+ * the next would take more than half --timeout to start all (the time until
+ * all are ready grows at least in proportion to N past the knee); NULL to go
+ * on. */
+const char *vmb_sweep_rule(const struct vmb_sweep_point *p, char *why, size_t len);

@@ -19,7 +19,7 @@ int vmb_placement_choose(unsigned ncores, struct vmb_placement *out, struct vmb_
 	int total = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
 	set = hwloc_bitmap_alloc();
 	cores = json_array();
-	for (int i = total - 1; i >= 0 && taken < ncores; i--) {
+	for (int i = total - 1; i >= 0 && (ncores == 0 || taken < ncores); i--) {
 		hwloc_obj_t core = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, (unsigned)i);
 		if (!core || !hwloc_bitmap_isincluded(core->cpuset, allowed))
 			continue;
@@ -27,7 +27,7 @@ int vmb_placement_choose(unsigned ncores, struct vmb_placement *out, struct vmb_
 		json_array_insert_new(cores, 0, json_integer((json_int_t)core->logical_index));
 		taken++;
 	}
-	if (taken < ncores) {
+	if (taken < ncores || taken == 0) {
 		hwloc_bitmap_free(set);
 		hwloc_topology_destroy(topo);
 		json_decref(cores);
@@ -40,7 +40,10 @@ int vmb_placement_choose(unsigned ncores, struct vmb_placement *out, struct vmb_
 	hwloc_bitmap_foreach_begin(id, set) json_array_append_new(pus, json_integer(id));
 	hwloc_bitmap_foreach_end();
 	hwloc_cpuset_to_glibc_sched_affinity(topo, set, &out->cpus, sizeof(out->cpus));
-	out->desc = json_pack("{s:s, s:o, s:o}", "policy", "highest-numbered cores (hwloc)",
+	out->ncores = taken;
+	out->desc = json_pack("{s:s, s:o, s:o}", "policy",
+	                      ncores ? "highest-numbered cores (hwloc)"
+	                             : "every core vmbench may use (hwloc)",
 	                      "cores", cores, "pus", pus);
 	hwloc_bitmap_free(set);
 	hwloc_topology_destroy(topo);
@@ -51,4 +54,9 @@ void vmb_placement_release(struct vmb_placement *p)
 {
 	json_decref(p->desc);
 	p->desc = NULL;
+}
+
+int vmb_placement_all(struct vmb_placement *out, struct vmb_error *err)
+{
+	return vmb_placement_choose(0, out, err);
 }

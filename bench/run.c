@@ -43,6 +43,10 @@ struct run_state {
 	char refused[VMB_MAX_LIST][256]; /* a setting it cannot honour, or "" */
 	struct vmb_metric_list metrics;
 	struct vmb_placement place;
+	/* where density and noisy-neighbour cases place their instances: every
+	 * core unless --cores says (a host's density is the whole host's) */
+	struct vmb_placement group_place;
+	bool group_own; /* group_place was chosen apart from place */
 	int journal_fd; /* samples.jsonl: every sample, flushed as it comes */
 	uint64_t t_start;
 	unsigned total, done; /* instances planned and finished */
@@ -140,6 +144,24 @@ static void case_params(const struct vmb_run_opts *o, const struct vmb_workload 
 		val[i] = vmb_param_value(o, w, i);
 }
 
+/* A case whose instances run many at once: a density point, or a victim
+ * and its comparison alone. */
+static bool group_case(const struct vmb_case *c)
+{
+	return c->instances > 0 || c->neighbours >= 0;
+}
+
+static const struct vmb_placement *case_place(const struct run_state *s, const struct vmb_case *c)
+{
+	return group_case(c) && s->group_own ? &s->group_place : &s->place;
+}
+
+/* The cores a case's parallel workload runs a copy on. */
+static unsigned case_cores(const struct run_state *s, const struct vmb_case *c)
+{
+	return case_place(s, c)->ncores;
+}
+
 static json_t *case_json(struct run_state *s, const struct vmb_case *c)
 {
 	uint64_t val[VMB_MAX_PARAMS];
@@ -154,7 +176,9 @@ static json_t *case_json(struct run_state *s, const struct vmb_case *c)
 	                      vmb_workload_headline(c->workload), "params", params, "status",
 	                      c->skip_reason ? "skipped" : "pending", "samples");
 	if (c->workload->parallel)
-		json_object_set_new(j, "threads", json_integer(s->o->cores));
+		json_object_set_new(j, "threads", json_integer(case_cores(s, c)));
+	if (group_case(c) && s->group_own)
+		json_object_set(j, "placement", s->group_place.desc);
 	if (c->instances) {
 		json_t *d = json_pack("{s:i}", "instances", (int)c->instances);
 		if (s->o->rate > 0)
@@ -263,7 +287,8 @@ static json_t *sample_json(struct run_state *s, const struct vmb_case *c, struct
 	if (result)
 		json_object_set(smp, "agent", result);
 	if (rc == 0 && result) {
-		const char *ref = vmb_results_reference_checksum(s->jcases, c->workload->name);
+		const char *ref = vmb_results_reference_checksum(
+		        s->jcases, json_array_get(s->jcases, (size_t)(c - s->cases)));
 		const char *sum = json_string_value(json_object_get(result, "checksum"));
 		if (ref && sum && strcmp(ref, sum) != 0)
 			rc = vmb_error_set(err, VMB_ERR_FAIL,
@@ -335,7 +360,7 @@ static void build_args(struct run_state *s, const struct vmb_case *c, char strs[
 	args[n++] = strs[k++];
 	if (c->workload->parallel) {
 		args[n++] = "--cores";
-		snprintf(strs[k], 64, "%u", s->o->cores);
+		snprintf(strs[k], 64, "%u", case_cores(s, c));
 		args[n++] = strs[k++];
 	}
 	for (unsigned i = 0; i < vmb_workload_nparams(c->workload); i++) {
@@ -421,6 +446,18 @@ static void group_prepare(struct run_state *s, int ci, const struct vmb_launch *
 		if (k >= 0)
 			val[k] = c->load;
 	}
+	/* A held instance ends by itself after hold.seconds, so that none
+	 * outlives a lost vmbench; it must outlast the group: the starts and a
+	 * victim (each within --timeout), --hold-time, and a margin. */
+	int k = vmb_workload_param_index(hc.workload, "seconds");
+	double need = s->o->hold_s + 2 * s->o->timeout_s + 60;
+	if (k >= 0 && (double)val[k] < need) {
+		val[k] = need > 86400 ? 86400 : (uint64_t)need;
+		for (unsigned i = 0; g->args[i]; i++)
+			if (strncmp(g->args[i], "seconds=", 8) == 0)
+				snprintf(g->args[i], 64, "seconds=%llu",
+				         (unsigned long long)val[k]);
+	}
 	g->hold.memory_need = vmb_workload_memory_need(hc.workload, val, 1);
 	g->hold.needs = hc.workload->needs;
 }
@@ -439,7 +476,7 @@ static json_t *group_launch(struct group_run *g, const struct vmb_launch *victim
 	        .rate = c->instances ? s->o->rate : 0,
 	        .hold_s = c->instances ? s->o->hold_s : 0,
 	        .victim = c->instances ? NULL : victim,
-	        .cores = s->o->cores,
+	        .cores = case_cores(s, c),
 	        .scratch = s->scratch,
 	        .sample = group_sample,
 	        .arg = g,
@@ -488,13 +525,13 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	struct vmb_launch spec = {
 	        .agent_path = s->agent,
 	        .agent_args = args,
-	        .cpus = &s->place.cpus,
+	        .cpus = &case_place(s, c)->cpus,
 	        .timeout_s = s->o->timeout_s,
 	        .scratch_dir = s->scratch,
 	        .log_path = log,
 	        .limits = {.cpus = s->o->cpus,
 	                   .memory_bytes = s->o->memory,
-	                   .cpuset = &s->place.cpus},
+	                   .cpuset = &case_place(s, c)->cpus},
 	        .volume_dir = s->volume,
 	        .config = runner_config(s, c->runner),
 	};
@@ -505,7 +542,7 @@ static int run_case(struct run_state *s, int ci, struct vmb_error *err)
 	{
 		uint64_t val[VMB_MAX_PARAMS];
 		case_params(s->o, c->workload, val);
-		spec.memory_need = vmb_workload_memory_need(c->workload, val, s->o->cores);
+		spec.memory_need = vmb_workload_memory_need(c->workload, val, case_cores(s, c));
 		spec.needs = c->workload->needs;
 	}
 	bool group = c->instances || c->neighbours > 0;
@@ -675,10 +712,8 @@ static void sweep_stop(struct run_state *s, int ci, const char *why)
 	}
 }
 
-/* After density point ci: where the host stopped keeping up (the first
- * point whose median start is twice the smallest point's), and whether the
- * sweep goes on: not after that point, nor after a failed one, nor when the
- * next point would not fit in the memory the host has left. */
+/* After density point ci: where the host stopped keeping up, and whether the
+ * sweep goes on (vmb_sweep_rule; not after a failed point either). */
 static void sweep_after(struct run_state *s, int ci)
 {
 	const struct vmb_case *c = &s->cases[ci];
@@ -696,48 +731,42 @@ static void sweep_after(struct run_state *s, int ci)
 	} else {
 		json_array_append_new(json_object_get(e, "points"), json_integer(c->instances));
 		json_t *base = json_object_get(e, "base_ready_p50_ns");
+		json_t *agg =
+		        json_object_get(json_object_get(jc, "aggregates"), "density_ready_p50_ns");
+		json_t *lo = json_array_get(json_object_get(agg, "ci95_median"), 0);
+		const struct vmb_case *n = ci + 1 < s->ncases ? &s->cases[ci + 1] : NULL;
+		struct vmb_sweep_point pt = {
+		        .instances = c->instances,
+		        .p50 = p50,
+		        .p50_lo = json_is_number(lo) ? json_number_value(lo) : NAN,
+		        .all_ready = case_median(jc, "density_all_ready_ns"),
+		        .kib = case_median(jc, "density_memory_kib"),
+		        .base_p50 = base ? json_number_value(base) : NAN,
+		        .base_instances =
+		                (unsigned)json_integer_value(json_object_get(e, "base_instances")),
+		        .next = n && n->workload == c->workload && n->runner == c->runner
+		                        ? n->instances
+		                        : 0,
+		        .avail_kib = vmb_mem_available_kib(),
+		        .timeout_s = s->o->timeout_s,
+		};
+		if (!isfinite(pt.kib)) /* no cgroup (a plain process): its PSS */
+			pt.kib = case_median(jc, "density_pss_kib");
 		if (!base) {
 			json_object_set_new(e, "base_instances", json_integer(c->instances));
 			json_object_set_new(e, "base_ready_p50_ns", json_real(p50));
-		} else if (p50 >= 2 * json_number_value(base) &&
-		           json_is_null(json_object_get(e, "knee_instances"))) {
-			stop = "start_doubled";
+		}
+		/* a list goes on past its knee: the first stop is the one told */
+		if (json_is_null(json_object_get(e, "stopped_by")))
+			stop = vmb_sweep_rule(&pt, why, sizeof(why));
+		if (stop && strcmp(stop, "start_doubled") == 0)
 			json_object_set_new(e, "knee_instances", json_integer(c->instances));
-			snprintf(
-			        why, sizeof(why),
-			        "the median start with %u instances, %.1f ms, is %.1fx that with "
-			        "%lld "
-			        "(%.1f ms)",
-			        c->instances, p50 / 1e6, p50 / json_number_value(base),
-			        (long long)json_integer_value(json_object_get(e, "base_instances")),
-			        json_number_value(base) / 1e6);
-		}
-		/* the next point of the sweep, and whether it fits */
-		const struct vmb_case *n = ci + 1 < s->ncases ? &s->cases[ci + 1] : NULL;
-		double kib = case_median(jc, "density_memory_kib");
-		if (!isfinite(kib)) /* no cgroup (a plain process): its PSS */
-			kib = case_median(jc, "density_pss_kib");
-		long long avail = -1;
-		FILE *f = fopen("/proc/meminfo", "re");
-		char line[128];
-		while (f && fgets(line, sizeof(line), f))
-			if (sscanf(line, "MemAvailable: %lld kB", &avail) == 1)
-				break;
-		if (f)
-			fclose(f);
-		if (!stop && n && n->workload == c->workload && n->runner == c->runner &&
-		    n->instances && isfinite(kib) && avail > 0 &&
-		    n->instances * kib > avail * 0.8) {
-			stop = "memory";
-			snprintf(why, sizeof(why),
-			         "%u instances at %.0f KiB each would take more than 80%% of the "
-			         "%lld MiB the host has available",
-			         n->instances, kib, avail / 1024);
-		}
 	}
 	if (stop) {
-		json_object_set_new(e, "stopped_by", json_string(stop));
-		json_object_set_new(e, "why", json_string(why));
+		if (json_is_null(json_object_get(e, "stopped_by"))) {
+			json_object_set_new(e, "stopped_by", json_string(stop));
+			json_object_set_new(e, "why", json_string(why));
+		}
 		if (c->sweep)
 			sweep_stop(s, ci, why);
 	} else if (json_is_null(json_object_get(e, "stopped_by"))) {
@@ -886,9 +915,17 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	for (int i = 0; i < s.ncases; i++)
 		if (!s.cases[i].skip_reason)
 			s.total += o.warmup + o.reps;
-	if (vmb_placement_choose(o.cores, &s.place, err) < 0 || make_out_dir(&s, err) < 0) {
+	bool groups = false;
+	for (int i = 0; i < s.ncases; i++)
+		groups |= group_case(&s.cases[i]);
+	s.group_own = groups && !o.cores_given;
+	if (vmb_placement_choose(o.cores, &s.place, err) < 0 ||
+	    (s.group_own && vmb_placement_all(&s.group_place, err) < 0) ||
+	    make_out_dir(&s, err) < 0) {
 		free(s.cases);
 		vmb_placement_release(&s.place);
+		if (s.group_own)
+			vmb_placement_release(&s.group_place);
 		release_runners(&s);
 		return -1;
 	}
@@ -950,6 +987,8 @@ int vmb_cmd_run(int argc, char **argv, struct vmb_error *err)
 	json_decref(s.sweeps);
 	free(s.cases);
 	vmb_placement_release(&s.place);
+	if (s.group_own)
+		vmb_placement_release(&s.group_place);
 	release_runners(&s);
 	if (rc == 0 && s.failed_cases)
 		return vmb_error_set(err, VMB_ERR_FAIL, "%d case(s) failed; see the summary above",

@@ -347,10 +347,13 @@ static const char density_note[] =
         "N instances of a workload started together (or at the rate shown) and held until "
         "all were ready; each figure the median over reps of the per-rep figure, [95% "
         "bootstrap interval] for p50 and all ready; ready: ask to ready of each instance, "
-        "all ready: the first ask to the last ready; memory per instance as the host sees "
-        "it; vmbench monitor: the harness's own process per instance; harness CPU share: "
-        "its coordinator's time on a CPU over the start window; n/a: not measured; (knee): "
-        "where the host stopped keeping up";
+        "its percentiles the ceil(q x N)-th smallest (so p90 and p99 are the slowest one "
+        "below 10 and 100 instances); all ready: the first ask to the last ready; memory "
+        "per instance as the host sees it (per instance: the cgroup's charge; PSS: shared "
+        "pages split among their users); KSM saved: per instance; vmbench monitor: the "
+        "harness's own process per instance; harness CPU share: its coordinator's time on a "
+        "CPU over the start window; n/a: not measured; (knee): where the host stopped "
+        "keeping up";
 
 /* Fills row r of the Density table with case c (label `label`) of series s. */
 static void density_row(struct vmb_report_table *t, long r, const struct vmb_report *rep, size_t s,

@@ -234,15 +234,26 @@ json_t *vmb_results_not_measured(json_t *cases)
 	return list;
 }
 
-const char *vmb_results_reference_checksum(json_t *cases, const char *workload)
+/* Whether key is the same in a and b: equal, or absent from both. */
+static bool same(json_t *a, json_t *b, const char *key)
+{
+	json_t *x = json_object_get(a, key), *y = json_object_get(b, key);
+
+	return (!x && !y) || (x && y && json_equal(x, y));
+}
+
+const char *vmb_results_reference_checksum(json_t *cases, json_t *like)
 {
 	size_t i, j;
 	json_t *c, *smp;
 
 	json_array_foreach(cases, i, c)
 	{
-		const char *w = json_string_value(json_object_get(c, "workload"));
-		if (!w || strcmp(w, workload) != 0)
+		/* the same work: the workload with the same parameters and the
+		 * same number of copies (a density victim on every core runs more
+		 * copies than its suite's case on --cores) */
+		if (!same(c, like, "workload") || !json_object_get(c, "workload") ||
+		    !same(c, like, "params") || !same(c, like, "threads"))
 			continue;
 		json_array_foreach(json_object_get(c, "samples"), j, smp)
 		{

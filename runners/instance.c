@@ -124,24 +124,30 @@ static int take_record(struct vmb_instance *inst, const char *line, struct vmb_e
 		/* stamped where it happened, on the same monotonic clock */
 		const char *name = json_string_value(json_object_get(rec, "name"));
 		json_t *at = json_object_get(rec, "mono_ns");
-		if (name && json_is_integer(at) && !inst->runner->guest_clock)
+		bool first_setup = name && strcmp(name, "setup_done") == 0 && !inst->setup_seen;
+		/* setup_done marks where a density run holds, not a phase of the
+		 * start: the result's setup_ns says how long setup took */
+		if (name && json_is_integer(at) && !inst->runner->guest_clock &&
+		    strcmp(name, "setup_done") != 0)
 			json_object_set_new(
 			        inst->phases, name,
 			        json_integer(json_integer_value(at) - (json_int_t)inst->t0));
 		json_decref(rec);
+		/* the workload is set up and about to run: whoever started the
+		 * instance may hold it here (a density run) */
+		if (first_setup) {
+			inst->setup_seen = true;
+			if (inst->on_ready)
+				return inst->on_ready(inst, err);
+		}
 		return 0;
 	}
-	bool first_ready = false;
 	if (strcmp(type, "ready") == 0 && !json_object_get(inst->phases, "agent_ready")) {
 		vmb_instance_phase(inst, "agent_ready");
-		first_ready = true;
+		inst->t_ready = vmb_now_ns();
 	} else if (strcmp(type, "result") == 0)
 		vmb_instance_phase(inst, "workload_done");
 	json_array_append_new(inst->records, rec);
-	/* the instance runs and its agent is ready: whoever started it may
-	 * hold it here (a density run) */
-	if (first_ready && inst->on_ready)
-		return inst->on_ready(inst, err);
 	return 0;
 }
 

@@ -1,8 +1,10 @@
 /* test_cli.c: `vmbench run` option parsing and planning, good input and bad. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bench/density.h"
 #include "vmbench/cli.h"
 #include "vmbench/util.h"
 
@@ -494,4 +496,64 @@ Test(cli, density_bad_input_is_named)
 	bad("--neighbours", (const char *[]){"--neighbours", "0", NULL});
 	bad("--neighbours", (const char *[]){"--neighbours", "3:loud", NULL});
 	bad("--hold-time", (const char *[]){"--hold-time", "-1", NULL});
+
+	/* accepted alone, refused where the run has no density point */
+	struct vmb_run_opts o;
+	struct vmb_error err;
+	struct vmb_case *cases;
+	cr_assert_eq(PARSE(&o, &err, "--suite", "cpu", "--instances", "8"), 0);
+	cr_assert_eq(vmb_plan(&o, &cases, &err), -1);
+	cr_assert_eq(err.kind, VMB_ERR_USAGE);
+	cr_assert(strstr(err.msg, "--instances") && strstr(err.msg, "no density point"), "%s",
+	          err.msg);
+	cr_assert_eq(PARSE(&o, &err, "--workload", "noop", "--rate", "10"), 0);
+	cr_assert_eq(vmb_plan(&o, &cases, &err), -1);
+	cr_assert(strstr(err.msg, "--rate"), "%s", err.msg);
+	cr_assert_eq(PARSE(&o, &err, "--workload", "hold", "--neighbours", "2"), 0);
+	cr_assert_eq(vmb_plan(&o, &cases, &err), -1);
+	cr_assert(strstr(err.msg, "--neighbours"), "%s", err.msg);
+}
+
+/* The sweep's rule after a point, one case each way. */
+Test(cli, the_sweep_stops_at_the_knee_memory_or_time)
+{
+	char why[300];
+	struct vmb_sweep_point p = {.instances = 8,
+	                            .p50 = 30e6,
+	                            .p50_lo = 25e6,
+	                            .all_ready = 40e6,
+	                            .kib = 2048,
+	                            .base_p50 = 10e6,
+	                            .base_instances = 1,
+	                            .next = 16,
+	                            .avail_kib = 1 << 30,
+	                            .timeout_s = 300};
+
+	/* three times the start of one, beyond its interval: the knee */
+	cr_assert_str_eq(vmb_sweep_rule(&p, why, sizeof(why)), "start_doubled");
+	cr_assert(strstr(why, "8 instances") && strstr(why, "3.0x"), "%s", why);
+	/* twice on the median, not beyond its interval: go on */
+	p.p50 = 21e6;
+	p.p50_lo = 15e6;
+	cr_assert_null(vmb_sweep_rule(&p, why, sizeof(why)));
+	/* the first point is no knee; with no interval the median decides */
+	p.p50_lo = NAN;
+	cr_assert_str_eq(vmb_sweep_rule(&p, why, sizeof(why)), "start_doubled");
+	p.base_p50 = NAN;
+	cr_assert_null(vmb_sweep_rule(&p, why, sizeof(why)));
+	/* the next point would not fit in 80% of what the host has */
+	p.avail_kib = 16 * 2048;
+	cr_assert_str_eq(vmb_sweep_rule(&p, why, sizeof(why)), "memory");
+	cr_assert(strstr(why, "16 instances"), "%s", why);
+	p.avail_kib = 1 << 30;
+	/* 40 ms for 8 is 80 ms for 16: beyond half a 0.1 s timeout */
+	p.timeout_s = 0.1;
+	cr_assert_str_eq(vmb_sweep_rule(&p, why, sizeof(why)), "time");
+	cr_assert(strstr(why, "--timeout"), "%s", why);
+	p.timeout_s = 0.2;
+	cr_assert_null(vmb_sweep_rule(&p, why, sizeof(why)));
+	/* the last point: nothing next to fit */
+	p.timeout_s = 0.1;
+	p.next = 0;
+	cr_assert_null(vmb_sweep_rule(&p, why, sizeof(why)));
 }

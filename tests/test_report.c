@@ -325,13 +325,23 @@ Test(reference_checksum, first_ok_sample_on_any_runner)
 	                 json_pack("[o, o]", sample("failed", "bad2", NULL),
 	                           sample("ok", "good", NULL))),
 	        measured("cpu-int", "native", "ok", json_pack("[o]", sample("ok", "later", NULL))));
-	const char *ref = vmb_results_reference_checksum(cases, "cpu-int");
+	json_t *cpu = json_pack("{s:s}", "workload", "cpu-int");
+	json_t *mem = json_pack("{s:s}", "workload", "mem-stream");
+	const char *ref = vmb_results_reference_checksum(cases, cpu);
 
 	cr_assert_not_null(ref);
 	cr_assert_str_eq(ref, "good");
-	ref = vmb_results_reference_checksum(cases, "mem-stream");
+	ref = vmb_results_reference_checksum(cases, mem);
 	cr_assert_not_null(ref);
 	cr_assert_str_eq(ref, "m1");
+	/* more copies of it (a density victim on every core) do other work */
+	json_t *two = json_pack("{s:s, s:i}", "workload", "cpu-int", "threads", 2);
+	cr_assert_null(vmb_results_reference_checksum(cases, two));
+	json_object_set_new(json_array_get(cases, 3), "threads", json_integer(2));
+	cr_assert_str_eq(vmb_results_reference_checksum(cases, two), "later");
+	json_decref(two);
+	json_decref(cpu);
+	json_decref(mem);
 	json_decref(cases);
 }
 
@@ -341,8 +351,12 @@ Test(reference_checksum, null_without_an_ok_sample)
 	                          measured("cpu-int", "native", "failed",
 	                                   json_pack("[o]", sample("failed", "bad", NULL))));
 
-	cr_assert_null(vmb_results_reference_checksum(cases, "cpu-int"));
-	cr_assert_null(vmb_results_reference_checksum(cases, "mem-stream"));
+	json_t *cpu = json_pack("{s:s}", "workload", "cpu-int");
+	json_t *mem = json_pack("{s:s}", "workload", "mem-stream");
+	cr_assert_null(vmb_results_reference_checksum(cases, cpu));
+	cr_assert_null(vmb_results_reference_checksum(cases, mem));
+	json_decref(cpu);
+	json_decref(mem);
 	json_decref(cases);
 }
 

@@ -364,6 +364,11 @@ static int run_copies(struct agent_opts *o, struct vmb_counters *ctr, struct tim
 	copy_setup(&c[0]);
 	pthread_barrier_wait(&gate);
 	t->setup_ns = vmb_now_ns() - t0;
+	/* set up and about to run: a density run holds its instances from
+	 * here, their working sets written */
+	if (!__atomic_load_n(&setup_failed, __ATOMIC_RELAXED))
+		emit(o->fd, json_pack("{s:s, s:s, s:I}", "type", "phase", "name", "setup_done",
+		                      "mono_ns", (json_int_t)vmb_now_ns()));
 	if (vmb_counters_start(ctr, err) < 0) {
 		__atomic_store_n(&setup_failed, 1, __ATOMIC_RELAXED);
 		rc = -1;

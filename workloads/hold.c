@@ -114,8 +114,8 @@ static const struct vmb_metric hold_metrics[] = {
         {"density_all_ready_ns", "ns", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
          "density: from the first start to the last instance ready", NULL, "density.all_ready_ns"},
         {"density_memory_kib", "KiB", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
-         "density: host memory an instance costs with all running (its cgroup's charge; a "
-         "native process: its resident set)",
+         "density: host memory an instance costs with all running: its cgroup's charge "
+         "(absent for a native process, which has none)",
          NULL, "density.memory.per_instance_kib"},
         {"density_pss_kib", "KiB", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
          "density: proportional set size of an instance's processes (shared pages split "
@@ -134,8 +134,9 @@ static const struct vmb_metric hold_metrics[] = {
          "density: vmbench's own monitor process per instance (private memory)", NULL,
          "density.memory.monitor_private_kib"},
         {"density_ksm_saved_kib", "KiB", VMB_HIGHER_IS_BETTER, VMB_AGG_MEDIAN,
-         "density: memory KSM merged away while the instances ran (where the host runs KSM)", NULL,
-         "density.ksm.saved_kib"},
+         "density: memory KSM merged away while the instances ran, per instance (where the "
+         "host runs KSM and they offered it their memory)",
+         NULL, "density.ksm.saved_per_instance_kib"},
         {"density_harness_share", "ratio", VMB_LOWER_IS_BETTER, VMB_AGG_MEDIAN,
          "density: share of the start window vmbench's coordinator was on a CPU (0.5 or more: "
          "the harness limited the start)",
@@ -145,7 +146,8 @@ static const struct vmb_metric hold_metrics[] = {
 
 static const struct vmb_param hold_params[] = {
         [P_SECONDS] = {"seconds", 600, 1, 86400, false,
-                       "the longest it holds if never released (seconds)"},
+                       "the longest it holds if never released (seconds); vmbench\n"
+                       "raises it to outlast --hold-time and twice --timeout"},
         [P_LOAD] = {"load", LOAD_IDLE, LOAD_IDLE, LOAD_MEM, false,
                     "what it does while it holds: 0 idle (50 ms naps), 1 busy on a core,\n"
                     "2 busy streaming through memory (its `touch` bytes, else 64 MiB)"},

@@ -43,6 +43,7 @@ struct vmb_run_opts {
 	const char *volume; /* --volume: the directory the run's I/O volume is made in */
 	double timeout_s;   /* per instance */
 	unsigned cores;     /* cores to place every instance on */
+	bool cores_given;   /* --cores was given (density cases default to every core) */
 	const char *param_keys[VMB_MAX_LIST]; /* --param W.KEY=VALUE overrides: the key, */
 	const struct vmb_workload *param_wl[VMB_MAX_LIST]; /* its workload, */
 	uint64_t param_vals[VMB_MAX_LIST];                 /* the value */

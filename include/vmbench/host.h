@@ -22,11 +22,14 @@ json_t *vmb_host_describe(void);
 /* Where every instance runs: the same cores for every runner. */
 struct vmb_placement {
 	cpu_set_t cpus;
-	json_t *desc; /* {"policy", "cores": [...], "pus": [...]} (owned) */
+	unsigned ncores; /* cores taken */
+	json_t *desc;    /* {"policy", "cores": [...], "pus": [...]} (owned) */
 };
 
 /* Picks `ncores` cores through hwloc, highest logical index first (away from
  * core 0, where interrupts tend to land), among those this process may use.
  * 0, or -1 with a usage error when fewer cores are available. */
 int vmb_placement_choose(unsigned ncores, struct vmb_placement *out, struct vmb_error *err);
+/* The same with every core this process may use (a density run's default). */
+int vmb_placement_all(struct vmb_placement *out, struct vmb_error *err);
 void vmb_placement_release(struct vmb_placement *p);

@@ -44,7 +44,8 @@ size_t vmb_case_series(json_t *c, const char *metric, double *out, size_t cap);
  * workloads it hit, and one per PAPI counter that was unavailable anywhere. */
 json_t *vmb_results_not_measured(json_t *cases);
 
-/* The checksum every ok sample of `workload` must match: the first one seen
- * in cases, on whichever runner (the same binary doing the same work); NULL
- * while there is none. */
-const char *vmb_results_reference_checksum(json_t *cases, const char *workload);
+/* The checksum every ok sample of a case like `like` must match: the first
+ * one seen in cases of the same workload, parameters and copies ("threads"),
+ * on whichever runner (the same binary doing the same work); NULL while there
+ * is none. */
+const char *vmb_results_reference_checksum(json_t *cases, json_t *like);

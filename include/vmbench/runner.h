@@ -59,12 +59,15 @@ struct vmb_instance {
 	bool timed_out;
 	struct rusage rusage; /* of the waited-for process tree */
 
-	/* Optional: called once, when the agent's "ready" record arrives, with
-	 * the instance running (a density run holds it here until all are
-	 * ready). 0 goes on collecting records; -1 with err set stops the
-	 * instance as a failed collection would. */
+	/* Optional: called once, when the agent says its workload is set up and
+	 * about to run (its "setup_done" phase record), with the instance
+	 * running: a density run holds it here until all are. 0 goes on
+	 * collecting records; -1 with err set stops the instance as a failed
+	 * collection would. */
 	int (*on_ready)(struct vmb_instance *inst, struct vmb_error *err);
 	void *on_ready_arg;
+	bool setup_seen;  /* the "setup_done" record came */
+	uint64_t t_ready; /* CLOCK_MONOTONIC ns the "ready" record came; 0: not yet */
 };
 
 /* A command-line option a runner brings to `vmbench run` (Solo5's module

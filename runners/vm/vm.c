@@ -526,8 +526,9 @@ static void vm_teardown(struct vmb_instance *inst)
 }
 
 /* Where guest RAM lies in the running VMM, from its "guest_ram" record (among
- * the first of its own records: read without consuming them). */
-static bool guest_ram_of(const struct vmi *m, uint64_t *lo, uint64_t *hi)
+ * the first of its own records: read without consuming them), with what the
+ * kernel granted it (huge pages, KSM) copied into out. */
+static bool guest_ram_of(const struct vmi *m, uint64_t *lo, uint64_t *hi, json_t *out)
 {
 	char buf[8192];
 	ssize_t n = m->own_rd >= 0 ? pread(m->own_rd, buf, sizeof(buf) - 1, 0) : -1;
@@ -548,6 +549,9 @@ static bool guest_ram_of(const struct vmi *m, uint64_t *lo, uint64_t *hi)
 		if (ok) {
 			*lo = (uint64_t)json_integer_value(hva);
 			*hi = *lo + (uint64_t)json_integer_value(bytes);
+			json_object_set(out, "huge_pages_granted",
+			                json_object_get(rec, "huge_pages"));
+			json_object_set(out, "ksm_granted", json_object_get(rec, "mergeable"));
 		}
 		json_decref(rec);
 		return ok;
@@ -570,7 +574,9 @@ static json_t *vm_memory(struct vmb_instance *inst)
 	if (!m || inst->pid <= 0)
 		return j;
 	vmb_memory_charge(m->cg, j);
-	if (guest_ram_of(m, &lo, &hi) && vmb_proc_memory_split(inst->pid, lo, hi, &in, &out) == 0) {
+	/* asked (options) and granted (the VMM's madvise) both recorded */
+	if (guest_ram_of(m, &lo, &hi, j) &&
+	    vmb_proc_memory_split(inst->pid, lo, hi, &in, &out) == 0) {
 		json_object_set_new(j, "guest_resident_kib", json_integer(in.rss_kib));
 		json_object_set_new(j, "huge_kib", json_integer(in.anon_huge_kib));
 		json_object_set_new(j, "ksm_kib", json_integer(in.ksm_kib));

@@ -258,8 +258,9 @@ static int vmm_main_create(struct vmm *v, struct vmb_error *err)
 		v->mergeable = madvise(v->mem, v->mem_size, MADV_MERGEABLE) == 0;
 	/* where guest RAM lies in this process, so the host side can tell the
 	 * guest's resident memory from the VMM's own in /proc/PID/smaps */
-	vmm_send_own(v, json_pack("{s:s, s:I, s:I}", "type", "guest_ram", "hva",
-	                          (json_int_t)(uintptr_t)v->mem, "bytes", (json_int_t)v->mem_size));
+	vmm_send_own(v, json_pack("{s:s, s:I, s:I, s:b, s:b}", "type", "guest_ram", "hva",
+	                          (json_int_t)(uintptr_t)v->mem, "bytes", (json_int_t)v->mem_size,
+	                          "huge_pages", v->huge_pages, "mergeable", v->mergeable));
 	/* The memory slot comes before the IRQ chip and the PIT: registering
 	 * their devices waits out a KVM SRCU grace period, and a memory slot
 	 * changed after that waits for another one (5 to 10 ms measured on
