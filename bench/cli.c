@@ -83,7 +83,7 @@ void vmb_cli_run_usage(FILE *f)
 	      "                   mem-latency.to=64M; K=V alone when one workload has K;\n"
 	      "                   sizes take K, M or G; not scaled\n"
 	      "  --quick          every workload's quick size and 3 repetitions unless --reps\n"
-	      "                   is given: `--suite all --quick` in about two minutes\n"
+	      "                   is given: `--suite all --quick` in about half a minute\n"
 	      "  --volume DIR     where the run's I/O volume is made, on the file system the\n"
 	      "                   disk workloads measure (default $VMBENCH_VOLUME, else\n"
 	      "                   /var/tmp); on tmpfs they are skipped: memory is no disk\n"

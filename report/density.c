@@ -227,8 +227,10 @@ static void vm_cell(struct vmb_report_table *t, long r, size_t col, json_t *c)
 	double lo, hi;
 	double g = vmb_rep_case_figure(c, "density_guest_resident_kib", &lo, &hi);
 	double v = vmb_rep_case_figure(c, "density_vmm_private_kib", &lo, &hi);
-	json_t *huge = json_object_get(json_object_get(first_density(c), "memory"), "hugepages");
-	char gs[32] = "n/a", vs[32] = "n/a";
+	/* what the guest's RAM had in huge pages, whatever was asked: the
+	 * host's THP policy decides without --hugepages or --no-hugepages */
+	json_t *huge = json_object_get(json_object_get(first_density(c), "memory"), "huge_kib");
+	char gs[32] = "n/a", vs[32] = "n/a", hs[48] = "";
 
 	if (!isfinite(g) && !isfinite(v)) {
 		vmb_rep_cell(t, r, col, "-");
@@ -238,10 +240,11 @@ static void vm_cell(struct vmb_report_table *t, long r, size_t col, json_t *c)
 		snprintf(gs, sizeof(gs), "%.4g", g / 1024);
 	if (isfinite(v))
 		snprintf(vs, sizeof(vs), "%.4g", v / 1024);
-	vmb_rep_cell(t, r, col, "%s + %s%s", gs, vs,
-	             json_is_true(huge)    ? " (huge pages)"
-	             : json_is_false(huge) ? " (no huge pages)"
-	                                   : "");
+	if (json_is_number(huge))
+		snprintf(hs, sizeof(hs),
+		         json_number_value(huge) > 0 ? " (%.4g in huge pages)" : " (no huge pages)",
+		         json_number_value(huge) / 1024);
+	vmb_rep_cell(t, r, col, "%s + %s%s", gs, vs, hs);
 }
 
 /* What kernel same-page merging saved: "off" where it did not run, its

@@ -277,7 +277,7 @@ static int memory_chart(struct vmb_report *rep, const char *dir, struct curve *c
 	static const struct {
 		const char *metric, *what, *style;
 	} lines[] = {
-	        {"density_memory_kib", "per instance", "dt 1 ps 0.8"},
+	        {"density_memory_kib", "cgroup charge", "dt 1 ps 0.8"},
 	        {"density_pss_kib", "PSS", "dt 2 ps 0.9"},
 	        {"density_guest_resident_kib", "guest resident", "dt 4 ps 0.7"},
 	        {"density_vmm_private_kib", "VMM private", "dt 3 ps 0.9"},

@@ -524,7 +524,7 @@ Test(report, density_sweep_and_neighbours)
 		check_png(path);
 		snprintf(path, sizeof(path), "%s/charts/%s.svg", out, charts[i]);
 		char *svg = slurp(path, NULL);
-		cr_assert(strstr(svg, i ? "container per instance" : "container p50"), "%s", path);
+		cr_assert(strstr(svg, i ? "container cgroup charge" : "container p50"), "%s", path);
 		cr_assert(strstr(svg, i ? "vm guest resident" : "vm all ready"), "%s", path);
 		cr_assert(!i == !!strstr(svg, "knee: container, N=8"), "%s: the knee", path);
 		free(svg);
