@@ -101,18 +101,20 @@ void vmb_cli_run_usage(FILE *f)
 	      "Density (suite density, workload hold; docs/MEASUREMENTS.md):\n"
 	      "  --instances LIST how many instances each density point starts together, e.g.\n"
 	      "                   1,4,16 (default: a sweep 1, 2, 4... that stops after the\n"
-	      "                   point whose median start is twice that of one instance,\n"
-	      "                   at --max-instances, or when the next would not fit in\n"
-	      "                   the host's available memory)\n"
+	      "                   point whose median start is twice that of one instance\n"
+	      "                   beyond its 95% interval, at --max-instances, or when the\n"
+	      "                   next would not fit in the host's available memory or\n"
+	      "                   take half --timeout to start); on every core unless\n"
+	      "                   --cores is given\n"
 	      "  --max-instances N the sweep's largest point, 1..4096 (default 64; --quick 8)\n"
 	      "  --rate R         start R instances a second instead of all at once\n"
-	      "  --hold-time SEC  keep them running SEC seconds once all are ready, before\n"
+	      "  --hold-time SEC  keep them running SEC seconds once all are set up, before\n"
 	      "                   their memory is read and they are released (default:\n"
 	      "                   none)\n"
 	      "  --neighbours K[:LOAD]  run each chosen workload twice: alone, and beside K\n"
 	      "                   held instances, LOAD idle, cpu or mem (default: cpu for\n"
 	      "                   cpu workloads, mem for the others); the density suite\n"
-	      "                   does this for cpu-int and mem-stream with K = 3\n"
+	      "                   does this for cpu-int and mem-stream, K = 3 unless given\n"
 	      "\n"
 	      "Runners, with how each reads --cpus and --memory, and the options it brings:\n",
 	      f);
@@ -695,7 +697,8 @@ bool vmb_volume_not_disk(const char *dir, char *why, size_t len)
 /* Why case (w, r) cannot run, into why; false if it can. The workload's own
  * needs come first: they hold on every host. */
 static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload *w,
-                        const struct vmb_runner *r, const char *probe_why, char *why, size_t len)
+                        const struct vmb_runner *r, const char *probe_why, char *why, size_t len,
+                        unsigned cores)
 {
 	const struct vmb_lack *lack = vmb_runner_lacks(r, w);
 	char mem[300];
@@ -703,7 +706,7 @@ static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload 
 	uint64_t val[VMB_MAX_PARAMS] = {0};
 	for (unsigned i = 0; i < vmb_workload_nparams(w); i++)
 		val[i] = vmb_param_value(o, w, i);
-	uint64_t need = vmb_workload_memory_need(w, val, o->cores);
+	uint64_t need = vmb_workload_memory_need(w, val, cores);
 	/* what the runner's instance leaves the workload of --memory, or at most */
 	bool limited = o->memory || r->workload_memory_max;
 	uint64_t room =
@@ -719,9 +722,9 @@ static bool skip_reason(const struct vmb_run_opts *o, const struct vmb_workload 
 		         w->name, (unsigned long long)(need >> 20), r->name,
 		         (unsigned long long)(room >> 20),
 		         o->memory ? " of --memory beside the guest's own kernel" : " at most");
-	else if (w->min_cores > o->cores)
+	else if (w->min_cores > cores)
 		snprintf(why, len, "%s needs %u cores; --cores gives %u", w->name, w->min_cores,
-		         o->cores);
+		         cores);
 	else if (lack)
 		snprintf(why, len, "%s needs %s; runner %s lacks it: %s", w->name,
 		         vmb_need_name(lack->need), r->name, lack->why);
@@ -804,6 +807,9 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_err
 
 	if (!cases)
 		return vmb_error_sys(err, ENOMEM, "plan");
+	/* a density point or a victim runs on every core unless --cores says */
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned group_cores = o->cores_given || online < 1 ? o->cores : (unsigned)online;
 	for (unsigned r = 0; r < o->nrunners; r++) {
 		probe[r][0] = '\0';
 		if (o->runners[r]->probe(probe[r], sizeof(probe[r])) < 0 && !probe[r][0])
@@ -821,8 +827,11 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_err
 			cases[n].workload = wl;
 			cases[n].runner = rn;
 			cases[n].neighbours = -1;
+			/* a density point or a victim runs on every core unless
+			 * --cores says */
+			bool group = strcmp(wl->name, "hold") == 0 || o->neighbours_given;
 			if (skip_reason(o, wl, rn, probe[r][0] ? probe[r] : NULL, cases[n].why,
-			                sizeof(cases[n].why)))
+			                sizeof(cases[n].why), group ? group_cores : o->cores))
 				cases[n].skip_reason = cases[n].why;
 			if (strcmp(wl->name, "hold") == 0)
 				n = plan_density(o, cases, n);
@@ -832,18 +841,22 @@ int vmb_plan(const struct vmb_run_opts *o, struct vmb_case **out, struct vmb_err
 				n++;
 		}
 	}
-	/* the density suite's noisy neighbours: a cpu and a memory victim */
-	if (!o->neighbours_given && suite_selected(o, "density") && o->nworkloads == 0)
+	/* the density suite's noisy neighbours: a cpu and a memory victim (K
+	 * from --neighbours where given), unless they are victims already */
+	if (suite_selected(o, "density") && o->nworkloads == 0)
 		for (const char *const *v = (const char *const[]){"cpu-int", "mem-stream", NULL};
 		     *v; v++) {
 			const struct vmb_workload *wl = vmb_workload_find(*v);
-			for (unsigned r = 0; wl && r < o->nrunners; r++) {
+			bool already = false;
+			for (int i = 0; i < n; i++)
+				already |= cases[i].workload == wl && cases[i].neighbours > 0;
+			for (unsigned r = 0; wl && !already && r < o->nrunners; r++) {
 				const struct vmb_runner *rn = o->runners[r];
 				if (rn->reference_for && !o->runners_given)
 					continue;
 				cases[n] = (struct vmb_case){.workload = wl, .runner = rn};
 				if (skip_reason(o, wl, rn, probe[r][0] ? probe[r] : NULL,
-				                cases[n].why, sizeof(cases[n].why)))
+				                cases[n].why, sizeof(cases[n].why), group_cores))
 					cases[n].skip_reason = cases[n].why;
 				n = plan_neighbours(o, cases, n, o->neighbour_load);
 			}

@@ -5,7 +5,7 @@
  * SOCK_SEQPACKET pair, one message a packet:
  *
  *   coordinator -> monitor   'G' start   'M' measure memory   'X' release
- *   monitor -> coordinator   'R <ready_ns> <cpu_ns>'   'M <json>'   'D' (sample written)
+ *   monitor -> coordinator   'R <ready_ns> <got_G_ns> <cpu_ns>'   'M <json>'   'D' (sample written)
  *
  * The coordinator waits on one epoll set: its work per instance is a fixed number of
  * messages, whatever N is. A monitor holds its instance in the runner's on_ready hook
@@ -661,6 +661,18 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 			json_object_set_new(smp, "status", json_string("failed"));
 			json_object_set_new(smp, "error", json_string(msg));
 		}
+		const char *own = json_string_value(json_object_get(smp, "error"));
+		if (m->started && !m->ready && !c->interrupted &&
+		    (!own || strncmp(own, "interrupted", 11) == 0)) {
+			/* stopped at the group's deadline: that is the reason, not
+			 * the signal that stopped it */
+			char msg[200];
+			snprintf(msg, sizeof(msg),
+			         "it did not come up within the --timeout of %g s",
+			         g->hold->timeout_s);
+			json_object_set_new(smp, "status", json_string("failed"));
+			json_object_set_new(smp, "error", json_string(msg));
+		}
 		/* the outcome is each instance's own sample's */
 		const char *st = json_string_value(json_object_get(smp, "status"));
 		if (!st || strcmp(st, "ok") != 0)
@@ -874,7 +886,7 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 		/* instances that offered their memory to KSM, on a host that runs
 		 * it: measured again once KSM has scanned them */
 		for (unsigned i = 0; i < c.n; i++)
-			offered |= json_is_true(json_object_get(c.mb[i].mem, "ksm"));
+			offered |= json_is_true(json_object_get(c.mb[i].mem, "ksm_granted"));
 		if (rc == 0 && ksm_run == 1 && offered) {
 			ksm_settle(&c, ksm);
 			rc = measure(&c);
@@ -902,7 +914,7 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 		                                "never ran"));
 	}
 	/* the victim runs to its end beside the held ones */
-	if (rc == 0 && g->victim && c.failed == 0) {
+	if (rc == 0 && g->victim && c.failed == 0 && c.ready == g->instances) {
 		struct member *v = &c.mb[c.n - 1];
 		v->t_go = vmb_now_ns();
 		v->started = true;
@@ -913,6 +925,10 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 	if (rc == 0) {
 		c.releasing = true;
 		send_all(&c, 'X', true);
+		/* a victim never started (a neighbour failed) is told so: it
+		 * leaves a sample saying it was stopped before it started */
+		if (g->victim && !c.mb[c.n - 1].started && !c.mb[c.n - 1].gone)
+			send_msg(c.mb[c.n - 1].fd, "X", 1);
 		/* one that never came up is not listening: stopped as on an
 		 * interruption, its runner tearing it down */
 		for (unsigned i = 0; i < c.n; i++)
@@ -968,9 +984,9 @@ const char *vmb_sweep_rule(const struct vmb_sweep_point *p, char *why, size_t le
 	if (isfinite(p->base_p50) && isfinite(low) && low >= 2 * p->base_p50) {
 		snprintf(why, len,
 		         "the median start with %u instances, %.1f ms, is %.1fx that with %u "
-		         "(%.1f ms), beyond its 95%% interval",
+		         "(%.1f ms)%s",
 		         p->instances, p->p50 / 1e6, p->p50 / p->base_p50, p->base_instances,
-		         p->base_p50 / 1e6);
+		         p->base_p50 / 1e6, isfinite(p->p50_lo) ? ", beyond its 95% interval" : "");
 		return "start_doubled";
 	}
 	if (!p->next)

@@ -21,7 +21,6 @@ struct vmb_group {
 	double rate;                     /* starts a second; 0: all at once */
 	double hold_s;                   /* seconds held once all are ready */
 	const struct vmb_launch *victim; /* NULL: none */
-	unsigned cores;                  /* cores the instances are placed on */
 	const char *scratch;             /* where monitors leave their samples */
 	/* Builds the JSON sample of one finished instance (in its monitor, which
 	 * is a copy of vmbench: the caller's state is there to read). */

@@ -156,10 +156,13 @@ static const struct vmb_placement *case_place(const struct run_state *s, const s
 	return group_case(c) && s->group_own ? &s->group_place : &s->place;
 }
 
-/* The cores a case's parallel workload runs a copy on. */
+/* The copies a case's parallel workload runs: --cores, whatever its
+ * placement (a victim among neighbours on every core runs as many copies as
+ * alone, and as many as a VM runner's guest has vCPUs). */
 static unsigned case_cores(const struct run_state *s, const struct vmb_case *c)
 {
-	return case_place(s, c)->ncores;
+	(void)c;
+	return s->o->cores;
 }
 
 static json_t *case_json(struct run_state *s, const struct vmb_case *c)
@@ -451,6 +454,8 @@ static void group_prepare(struct run_state *s, int ci, const struct vmb_launch *
 	 * victim (each within --timeout), --hold-time, and a margin. */
 	int k = vmb_workload_param_index(hc.workload, "seconds");
 	double need = s->o->hold_s + 2 * s->o->timeout_s + 60;
+	if (c->instances > 1 && s->o->rate > 0) /* the last starts this much later */
+		need += (c->instances - 1) / s->o->rate;
 	if (k >= 0 && (double)val[k] < need) {
 		val[k] = need > 86400 ? 86400 : (uint64_t)need;
 		for (unsigned i = 0; g->args[i]; i++)
@@ -476,7 +481,6 @@ static json_t *group_launch(struct group_run *g, const struct vmb_launch *victim
 	        .rate = c->instances ? s->o->rate : 0,
 	        .hold_s = c->instances ? s->o->hold_s : 0,
 	        .victim = c->instances ? NULL : victim,
-	        .cores = case_cores(s, c),
 	        .scratch = s->scratch,
 	        .sample = group_sample,
 	        .arg = g,
@@ -756,9 +760,12 @@ static void sweep_after(struct run_state *s, int ci)
 			json_object_set_new(e, "base_instances", json_integer(c->instances));
 			json_object_set_new(e, "base_ready_p50_ns", json_real(p50));
 		}
-		/* a list goes on past its knee: the first stop is the one told */
-		if (json_is_null(json_object_get(e, "stopped_by")))
-			stop = vmb_sweep_rule(&pt, why, sizeof(why));
+		/* the knee is looked for at every point until found; a list goes
+		 * on past any stop, the first stop being the one told */
+		bool kneed = !json_is_null(json_object_get(e, "knee_instances"));
+		if (kneed)
+			pt.base_p50 = NAN; /* found: only memory and time remain */
+		stop = vmb_sweep_rule(&pt, why, sizeof(why));
 		if (stop && strcmp(stop, "start_doubled") == 0)
 			json_object_set_new(e, "knee_instances", json_integer(c->instances));
 	}

@@ -262,6 +262,8 @@ static void ksm_cell(struct vmb_report_table *t, long r, size_t col, json_t *c)
 		vmb_rep_cell(t, r, col, "off");
 	else if (isfinite(saved))
 		vmb_rep_cell(t, r, col, "%.4g", saved / 1024);
+	else if (json_object_get(ksm, "not_offered"))
+		vmb_rep_cell(t, r, col, "not offered"); /* KSM ran; their memory was not its */
 	else
 		vmb_rep_cell(t, r, col, "n/a");
 }
@@ -334,7 +336,7 @@ static const char *const density_head[] = {
         "ready p99 (ms)",
         "ready max (ms)",
         "all ready (ms)",
-        "per instance (MiB)",
+        "cgroup charge (MiB)",
         "PSS per instance (MiB)",
         "runtime private (MiB)",
         "vmbench monitor (MiB)",

@@ -378,8 +378,8 @@ Test(vm, a_hostile_guest_leaves_the_host_unharmed, .timeout = 600)
 	vmb_rm_tree(dir, NULL);
 }
 
-/* A density point of two VMs started together, held once both agents are
- * ready and read from the host side: each VMM's smaps split into guest RAM
+/* A density point of two VMs started together, held once both agents have
+ * set up (the guest's setup_done, relayed by the VMM), read from the host side: each VMM's smaps split into guest RAM
  * made resident and the VMM's own, its cgroup's charge, the settings of huge
  * pages and KSM recorded. In the emulated guest this is functional evidence
  * only: the times are the emulator's. */
