@@ -115,7 +115,7 @@ Test(container, every_workload_with_phases_and_cgroup_counters, .timeout = 240)
 	json_decref(root);
 	free(log);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 	vmb_rm_tree(dir, NULL);
 }
 
@@ -317,7 +317,7 @@ Test(container, libraries_outside_the_loaders_directories, .timeout = 120)
 	free(libdir);
 	vmb_rm_tree(dir, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 }
 
 /* Starts `vmbench run` of a hanging agent in a container, writing to out, and

@@ -189,7 +189,7 @@ Test(density, a_sweep_runs_to_its_largest_point_or_where_starts_double, .timeout
 	free(log);
 	vmb_rm_tree(dir, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 	free(before);
 	free(after);
 }
@@ -280,7 +280,7 @@ Test(density, an_instance_that_dies_while_held_fails_the_point, .timeout = 120)
 	json_decref(root);
 	vmb_rm_tree(tmp, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 	free(before);
 	free(after);
 }
@@ -304,7 +304,7 @@ Test(density, sigint_while_held_leaves_nothing, .timeout = 120)
 	json_decref(root);
 	vmb_rm_tree(tmp, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 	free(before);
 	free(after);
 }
@@ -374,7 +374,7 @@ Test(density, a_monitor_killed_while_held_leaves_nothing, .timeout = 120)
 	json_decref(root);
 	vmb_rm_tree(tmp, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 	free(before);
 	free(after);
 }

@@ -88,7 +88,7 @@ static void boots_with(const char *cpus)
 	free(log);
 	vmb_rm_tree(dir, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 }
 
 Test(vm, boots_to_the_agent_with_one_vcpu, .timeout = 300)
@@ -133,7 +133,7 @@ Test(vm, the_disk_served_by_an_io_thread, .timeout = 300)
 	free(log);
 	vmb_rm_tree(dir, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 	free(before);
 	free(after);
 }
@@ -260,7 +260,7 @@ Test(vm, a_guest_that_hangs_is_stopped_at_the_timeout, .timeout = 300)
 	free(log);
 	vmb_rm_tree(dir, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 	cr_assert_eq(th_count_procs("vmbench-vmm"), 0, "a VMM outlived its run");
 }
 
@@ -423,7 +423,7 @@ Test(vm, two_guests_start_together_and_are_measured_from_the_host, .timeout = 60
 	free(log);
 	vmb_rm_tree(dir, NULL);
 	char *after = th_leftovers();
-	cr_assert_str_eq(before, after, "left behind");
+	cr_assert_str_eq(before, after, "left behind; before:\n%s\nafter:\n%s", before, after);
 	free(before);
 	free(after);
 }
