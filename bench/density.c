@@ -317,9 +317,14 @@ static void take_message(struct coord *c, unsigned i)
 static int pump(struct coord *c, uint64_t until)
 {
 	struct epoll_event ev[64];
-	uint64_t now = vmb_now_ns();
-	int ms = until > now ? (int)((until - now + 999999) / 1000000) : 0;
-	int n = epoll_pwait(c->ep, ev, 64, ms, vmb_signals_wait_mask());
+	uint64_t now = vmb_now_ns(), left = until > now ? until - now : 0;
+	/* to the nanosecond: a rate's starts are due between milliseconds */
+	struct timespec ts = {.tv_sec = (time_t)(left / 1000000000ull),
+	                      .tv_nsec = (long)(left % 1000000000ull)};
+	int n = epoll_pwait2(c->ep, ev, 64, &ts, vmb_signals_wait_mask());
+	if (n < 0 && errno == ENOSYS) /* before Linux 5.11: to the millisecond */
+		n = epoll_pwait(c->ep, ev, 64, (int)((left + 999999) / 1000000),
+		                vmb_signals_wait_mask());
 
 	if (vmb_signals_pending()) {
 		c->interrupted = true;

@@ -378,3 +378,27 @@ Test(density, a_monitor_killed_while_held_leaves_nothing, .timeout = 120)
 	free(before);
 	free(after);
 }
+
+/* Asked for a million starts a second, vmbench cannot send them on time (a
+ * send takes longer than a microsecond): it says it was the bottleneck. */
+Test(density, the_harness_says_when_it_was_the_bottleneck, .timeout = 120)
+{
+	char *dir, *log;
+	json_t *root;
+	int rc = th_run_vmbench((char *[]){"--workload", "hold", "--runner", "native",
+	                                   "--instances", "64", "--rate", "1000000", "--reps", "1",
+	                                   "--warmup", "0", NULL},
+	                        &root, &dir, &log);
+	cr_assert_eq(rc, 0, "exit %d\n%s", rc, log);
+	json_t *d = json_object_get(
+	        json_array_get(json_object_get(point(root, "native", 64), "samples"), 0),
+	        "density");
+	json_t *h = json_object_get(d, "harness");
+	cr_assert(json_is_true(json_object_get(h, "bottleneck")), "%s", json_dumps(h, 0));
+	cr_assert(strstr(json_string_value(json_object_get(h, "why")), "behind the schedule"), "%s",
+	          json_string_value(json_object_get(h, "why")));
+	cr_assert_gt(th_num(h, "behind_schedule_p50_ns"), 500);
+	json_decref(root);
+	free(log);
+	vmb_rm_tree(dir, NULL);
+}
