@@ -10,7 +10,8 @@
  * The coordinator waits on one epoll set: its work per instance is a fixed number of
  * messages, whatever N is. A monitor holds its instance in the runner's on_ready hook
  * until it is told to measure or release; releasing stops the instance as a failed
- * collection would, and the runner's teardown removes all of it. */
+ * collection would, and the runner's teardown removes all of it. Here: the coordinator;
+ * the monitor is density_monitor.c, the host's state and the sweep's rule density_host.c. */
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
@@ -25,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench/density.h"
+#include "bench/density_internal.h"
 #include "vmbench/cgroup.h"
 #include "vmbench/proc.h"
 #include "vmbench/util.h"
@@ -33,9 +34,6 @@
 /* How long teardown of released instances may take before their monitors
  * are stopped by force. */
 #define RELEASE_GRACE_NS (60ull * 1000000000ull)
-
-/* Host KSM state, where the host has KSM. */
-#define KSM_DIR "/sys/kernel/mm/ksm/"
 
 /* The coordinator's view of one instance. */
 struct member {
@@ -50,194 +48,6 @@ struct member {
 	long long monitor_cpu_ns; /* the monitor's own CPU time until ready */
 	json_t *mem;
 };
-
-/* ---- the monitor ---- */
-
-/* vmbench's descriptor limit before a group raised it for its sockets */
-static struct rlimit saved_nofile;
-
-struct monitor {
-	int fd;
-	bool released;
-	uint64_t t_go; /* when 'G' arrived */
-};
-
-static long long self_cpu_ns(int who)
-{
-	struct rusage r;
-
-	getrusage(who, &r);
-	return (long long)(r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1000000000ll +
-	       (long long)(r.ru_utime.tv_usec + r.ru_stime.tv_usec) * 1000ll;
-}
-
-/* The next command from the coordinator; -1 with err set when interrupted or
- * when the coordinator is gone. With chan >= 0 (a held instance's results
- * channel), 1 when that channel stirs instead: the instance ended, or said
- * something, while held. */
-static int next_command(int fd, int chan, char *cmd, struct vmb_error *err)
-{
-	for (;;) {
-		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = chan, .events = POLLIN}};
-		if (vmb_signals_pending())
-			return vmb_error_set(err, VMB_ERR_INTERRUPTED, "interrupted by signal %d",
-			                     vmb_signals_pending());
-		int n = ppoll(p, chan >= 0 ? 2 : 1, NULL, vmb_signals_wait_mask());
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vmb_error_sys(err, errno, "poll of the coordinator's socket");
-		if (chan >= 0 && p[1].revents && !p[0].revents)
-			return 1;
-		ssize_t got = recv(fd, cmd, 1, 0);
-		if (got == 1)
-			return 0;
-		if (got < 0 && errno == EINTR)
-			continue;
-		return vmb_error_set(err, VMB_ERR_FAIL, "vmbench (the coordinator) went away");
-	}
-}
-
-static void send_msg(int fd, const char *msg, size_t len)
-{
-	while (send(fd, msg, len, MSG_NOSIGNAL) < 0 && errno == EINTR)
-		;
-}
-
-/* Says the instance is held: when its agent said ready (the start's end),
- * when the monitor was told to start it, and the monitor's own CPU time. */
-static void send_ready(struct monitor *m, const struct vmb_instance *inst)
-{
-	char msg[128];
-	int n = snprintf(msg, sizeof(msg), "R %llu %llu %lld",
-	                 (unsigned long long)(inst->t_ready ? inst->t_ready : vmb_now_ns()),
-	                 (unsigned long long)m->t_go, self_cpu_ns(RUSAGE_SELF));
-	send_msg(m->fd, msg, (size_t)n);
-}
-
-/* What a running instance costs the host: the runner's own reading where it
- * has one (a cgroup, a VMM's guest RAM), else its process tree's; and the
- * monitor's own private memory, the harness's part of the instance. */
-static json_t *instance_memory(struct vmb_instance *inst)
-{
-	json_t *j = inst->runner->memory ? inst->runner->memory(inst) : NULL;
-	struct vmb_tree_memory t;
-
-	if (!j) {
-		j = json_object();
-		if (vmb_tree_memory(inst->pid, &t) == 0) {
-			/* a plain process has no cgroup to charge: its proportional
-			 * set is the figure to compare */
-			json_object_set_new(j, "pss_kib", json_integer(t.pss_kib));
-			json_object_set_new(j, "rss_kib", json_integer(t.rss_kib));
-			json_object_set_new(j, "processes", json_integer(t.processes));
-		}
-	}
-	long own = vmb_proc_private_kib(0, 0, 0);
-	if (own >= 0)
-		json_object_set_new(j, "monitor_private_kib", json_integer(own));
-	return j;
-}
-
-/* The hook of a held instance: ready, then measured and released on command. */
-static int on_ready_hold(struct vmb_instance *inst, struct vmb_error *err)
-{
-	struct monitor *m = inst->on_ready_arg;
-	char cmd;
-
-	send_ready(m, inst);
-	for (;;) {
-		int got = next_command(m->fd, inst->chan_fd, &cmd, err);
-		if (got < 0)
-			return -1;
-		if (got == 1)
-			return 0; /* it ended while held: collected as any end */
-		if (cmd == 'M') {
-			json_t *mem = instance_memory(inst);
-			char *s = json_dumps(mem, JSON_COMPACT);
-			json_decref(mem);
-			if (s) {
-				size_t len = strlen(s) + 3;
-				char *msg = malloc(len);
-				if (msg) {
-					snprintf(msg, len, "M %s", s);
-					send_msg(m->fd, msg, len - 1);
-				}
-				free(msg);
-				free(s);
-			}
-		} else if (cmd == 'X') {
-			m->released = true;
-			return vmb_error_set(err, VMB_ERR_FAIL, "released");
-		}
-	}
-}
-
-/* The victim's hook: it says it is ready and goes on. */
-static int on_ready_victim(struct vmb_instance *inst, struct vmb_error *err)
-{
-	send_ready(inst->on_ready_arg, inst);
-	return 0;
-}
-
-static void sample_path(const struct vmb_group *g, pid_t coordinator, unsigned i, char *buf,
-                        size_t len)
-{
-	snprintf(buf, len, "%s/density-%d-%u.json", g->scratch, (int)coordinator, i);
-}
-
-/* A monitor: runs instance i and leaves its sample in the scratch directory. */
-static void __attribute__((noreturn))
-monitor_main(const struct vmb_group *g, unsigned i, int fd, bool held, pid_t coordinator)
-{
-	struct monitor m = {.fd = fd};
-	struct vmb_instance inst;
-	struct vmb_error err = {0};
-	struct vmb_launch spec = held ? *g->hold : *g->victim;
-	char log[4096], path[4096], cmd;
-
-	/* it dies with the coordinator, cleaning up as on an interruption */
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	if (getppid() != coordinator)
-		_exit(1);
-	/* what its instance orphans comes here, not to the coordinator */
-	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	if (held)
-		snprintf(log, sizeof(log), "%s.i%u.log", g->hold->log_path, i + 1);
-	else
-		snprintf(log, sizeof(log), "%s", g->victim->log_path);
-	spec.log_path = log;
-	/* the instance gets the descriptor limit vmbench was started with */
-	if (saved_nofile.rlim_cur)
-		setrlimit(RLIMIT_NOFILE, &saved_nofile);
-	sample_path(g, coordinator, i, path, sizeof(path));
-	if (next_command(fd, -1, &cmd, &err) < 0 || cmd != 'G') {
-		/* stopped before it was started: said so, not left blank */
-		json_t *smp = json_pack(
-		        "{s:s, s:s+}", "status", "failed", "error",
-		        "stopped before it was started: ", err.msg[0] ? err.msg : "not asked to");
-		json_dump_file(smp, path, JSON_COMPACT);
-		json_decref(smp);
-		send_msg(fd, "D", 1);
-		_exit(0);
-	}
-	m.t_go = vmb_now_ns();
-	int rc = vmb_instance_run_held(&inst, g->runner, &spec,
-	                               held ? on_ready_hold : on_ready_victim, &m, &err);
-	if (held && m.released && err.kind != VMB_ERR_INTERRUPTED) {
-		/* stopped by the coordinator, as asked: no failure */
-		rc = 0;
-		vmb_error_clear(&err);
-	}
-	json_t *smp = g->sample(g->arg, &inst, rc, &err, log);
-	if (held)
-		json_object_set_new(smp, "released", json_boolean(m.released));
-	vmb_instance_release(&inst);
-	json_dump_file(smp, path, JSON_COMPACT);
-	json_decref(smp);
-	send_msg(fd, "D", 1);
-	_exit(0);
-}
 
 /* ---- the coordinator ---- */
 
@@ -339,89 +149,7 @@ static void send_all(struct coord *c, char cmd, bool held)
 {
 	for (unsigned i = 0; i < c->n; i++)
 		if (c->mb[i].held == held && !c->mb[i].gone)
-			send_msg(c->mb[i].fd, &cmd, 1);
-}
-
-static long long read_ksm(const char *name)
-{
-	char path[128];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), KSM_DIR "%s", name);
-	f = fopen(path, "re");
-	if (f) {
-		if (fscanf(f, "%lld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-/* The host's policy for transparent huge pages ("always", "madvise",
- * "never": the bracketed word), or NULL where the kernel has none. */
-static const char *thp_policy(char *buf, size_t len)
-{
-	char line[128];
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
-	char *a = f && fgets(line, sizeof(line), f) ? strchr(line, '[') : NULL;
-	char *b = a ? strchr(a, ']') : NULL;
-
-	if (f)
-		fclose(f);
-	if (!b)
-		return NULL;
-	snprintf(buf, len, "%.*s", (int)(b - a - 1), a + 1);
-	return buf;
-}
-
-long long vmb_mem_available_kib(void)
-{
-	char line[128];
-	long long v = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %lld kB", &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
-}
-
-/* Busy and total jiffies of the host's CPUs, from /proc/stat's first line. */
-static bool host_cpu(unsigned long long *busy, unsigned long long *total)
-{
-	unsigned long long v[8] = {0};
-	FILE *f = fopen("/proc/stat", "re");
-	int n = f ? fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-	                   &v[3], &v[4], &v[5], &v[6], &v[7])
-	          : 0;
-
-	if (f)
-		fclose(f);
-	if (n < 5)
-		return false;
-	*total = 0;
-	for (int i = 0; i < 8; i++)
-		*total += v[i];
-	*busy = *total - v[3] - v[4]; /* idle and iowait */
-	return true;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* The q-quantile (0 < q <= 1) of n sorted values: the ceil(q*n)-th smallest. */
-static double quantile(const double *sorted, size_t n, double q)
-{
-	if (n == 0)
-		return NAN;
-	size_t k = (size_t)ceil(q * (double)n);
-	return sorted[k ? k - 1 : 0];
+			vmb_density_send(c->mb[i].fd, &cmd, 1);
 }
 
 /* Forks the monitors; -1 with err set when the host refuses (what was made
@@ -445,7 +173,7 @@ static int spawn(struct coord *c, struct vmb_error *err)
 				close(c->mb[j].fd);
 			close(c->ep);
 			close(sv[0]);
-			monitor_main(c->g, i, sv[1], m->held, c->self);
+			vmb_density_monitor(c->g, i, sv[1], m->held, c->self);
 		}
 		close(sv[1]);
 		m->pid = pid;
@@ -474,7 +202,7 @@ static int start_held(struct coord *c)
 			next++;
 			m->t_go = vmb_now_ns();
 			m->started = true;
-			send_msg(m->fd, "G", 1);
+			vmb_density_send(m->fd, "G", 1);
 			now = m->t_go;
 		}
 		if (next == held && deadline == UINT64_MAX)
@@ -502,13 +230,14 @@ static int start_held(struct coord *c)
  * host runs it, the measurement waits for two full scans (30 s at most). */
 static void ksm_settle(struct coord *c, json_t *ksm)
 {
-	long long scans = read_ksm("full_scans");
+	long long scans = vmb_density_ksm("full_scans");
 	uint64_t until = vmb_now_ns() + 30ull * 1000000000ull;
 
-	while (scans >= 0 && read_ksm("full_scans") < scans + 2 && vmb_now_ns() < until)
+	while (scans >= 0 && vmb_density_ksm("full_scans") < scans + 2 && vmb_now_ns() < until)
 		if (pump(c, vmb_now_ns() + 100000000ull) < 0)
 			return;
-	json_object_set_new(ksm, "settled_scans", json_integer(read_ksm("full_scans") - scans));
+	json_object_set_new(ksm, "settled_scans",
+	                    json_integer(vmb_density_ksm("full_scans") - scans));
 }
 
 /* Sends 'M' to every ready held instance and collects the replies (5 s). */
@@ -522,7 +251,7 @@ static int measure(struct coord *c)
 		if (c->mb[i].held && c->mb[i].ready && !c->mb[i].gone) {
 			json_decref(c->mb[i].mem);
 			c->mb[i].mem = NULL;
-			send_msg(c->mb[i].fd, "M", 1);
+			vmb_density_send(c->mb[i].fd, "M", 1);
 			want++;
 		}
 	/* each reply counts itself (take_message): no scan per event */
@@ -638,7 +367,7 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 	for (unsigned i = 0; i < c->n; i++) {
 		struct member *m = &c->mb[i];
 		char path[4096];
-		sample_path(g, c->self, i, path, sizeof(path));
+		vmb_density_sample_path(g, c->self, i, path, sizeof(path));
 		json_t *smp = m->done ? json_load_file(path, 0, NULL) : NULL;
 		unlink(path);
 		if (!m->held) {
@@ -711,7 +440,7 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 		json_array_append_new(insts, smp);
 	}
 	if (sorted && nr)
-		qsort(sorted, nr, sizeof(double), cmp_double);
+		qsort(sorted, nr, sizeof(double), vmb_density_cmp);
 	json_object_set_new(d, "instances", json_integer(held));
 	json_object_set_new(d, "ready", json_integer((json_int_t)nr));
 	json_object_set_new(d, "failed", json_integer(failed));
@@ -720,9 +449,12 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 		json_object_set_new(d, "rate_per_s", json_real(g->rate));
 	json_object_set_new(d, "ready_ns", ready);
 	if (nr) {
-		json_object_set_new(d, "ready_p50_ns", json_real(quantile(sorted, nr, 0.5)));
-		json_object_set_new(d, "ready_p90_ns", json_real(quantile(sorted, nr, 0.9)));
-		json_object_set_new(d, "ready_p99_ns", json_real(quantile(sorted, nr, 0.99)));
+		json_object_set_new(d, "ready_p50_ns",
+		                    json_real(vmb_density_quantile(sorted, nr, 0.5)));
+		json_object_set_new(d, "ready_p90_ns",
+		                    json_real(vmb_density_quantile(sorted, nr, 0.9)));
+		json_object_set_new(d, "ready_p99_ns",
+		                    json_real(vmb_density_quantile(sorted, nr, 0.99)));
 		json_object_set_new(d, "ready_max_ns", json_real(sorted[nr - 1]));
 	}
 	if (nr == held && t_all > t_first)
@@ -742,7 +474,7 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 		                    json_real((double)avail_drop / held));
 	/* what a VM's guest RAM gets without --hugepages or --no-hugepages */
 	char thp[32];
-	if (thp_policy(thp, sizeof(thp)))
+	if (vmb_density_thp(thp, sizeof(thp)))
 		json_object_set_new(mem, "host_thp", json_string(thp));
 	json_object_set_new(mem, "instances_measured",
 	                    json_integer(cnt[0] > cnt[1] ? cnt[0] : cnt[1]));
@@ -773,12 +505,13 @@ static json_t *figures(struct coord *c, json_t **victim, uint64_t t_first, uint6
 		                                "resolution"));
 	double late_p50 = NAN;
 	if (nlag) {
-		qsort(lag, nlag, sizeof(double), cmp_double);
-		qsort(late, nlag, sizeof(double), cmp_double);
-		json_object_set_new(h, "wake_p50_ns", json_real(quantile(lag, nlag, 0.5)));
+		qsort(lag, nlag, sizeof(double), vmb_density_cmp);
+		qsort(late, nlag, sizeof(double), vmb_density_cmp);
+		json_object_set_new(h, "wake_p50_ns",
+		                    json_real(vmb_density_quantile(lag, nlag, 0.5)));
 		json_object_set_new(h, "wake_max_ns", json_real(lag[nlag - 1]));
 		if (g->rate > 0) {
-			late_p50 = quantile(late, nlag, 0.5);
+			late_p50 = vmb_density_quantile(late, nlag, 0.5);
 			json_object_set_new(h, "behind_schedule_p50_ns", json_real(late_p50));
 			json_object_set_new(h, "behind_schedule_max_ns", json_real(late[nlag - 1]));
 		}
@@ -839,7 +572,7 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 		c.mb[i].held = i < g->instances;
 	}
 	json_t *ksm = json_object();
-	long long ksm_run = read_ksm("run"), sharing0 = read_ksm("pages_sharing");
+	long long ksm_run = vmb_density_ksm("run"), sharing0 = vmb_density_ksm("pages_sharing");
 	if (ksm_run < 0)
 		json_object_set_new(ksm, "unavailable",
 		                    json_string("this kernel has no KSM (" KSM_DIR " is missing)"));
@@ -850,8 +583,8 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 	/* a socket per instance: as many as the hard limit allows */
 	struct rlimit nofile;
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-		if (!saved_nofile.rlim_cur)
-			saved_nofile = nofile;
+		if (!vmb_density_nofile.rlim_cur)
+			vmb_density_nofile = nofile;
 		nofile.rlim_cur = nofile.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
@@ -862,15 +595,15 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 		                     "failed", (int)g->instances);
 		goto out;
 	}
-	long long cpu0 = self_cpu_ns(RUSAGE_SELF);
-	bool have_cpu = host_cpu(&busy0, &tot0);
+	long long cpu0 = vmb_density_cpu_ns(RUSAGE_SELF);
+	bool have_cpu = vmb_density_host_cpu(&busy0, &tot0);
 	uint64_t t_first = vmb_now_ns();
 	rc = start_held(&c);
 	uint64_t t_all = vmb_now_ns();
-	long long coord_cpu = self_cpu_ns(RUSAGE_SELF) - cpu0;
+	long long coord_cpu = vmb_density_cpu_ns(RUSAGE_SELF) - cpu0;
 	/* /proc/stat counts in ticks: a window of fewer than 20 of them (all
 	 * CPUs together) gives no figure worth the name */
-	if (have_cpu && host_cpu(&busy1, &tot1) && tot1 >= tot0 + 20)
+	if (have_cpu && vmb_density_host_cpu(&busy1, &tot1) && tot1 >= tot0 + 20)
 		host_busy = (double)(busy1 - busy0) / (double)(tot1 - tot0);
 	if (c.ready == g->instances) {
 		/* all were ready when the last one was */
@@ -901,8 +634,8 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 	if (ksm_run == 1 && sharing0 >= 0 && offered) {
 		/* what KSM merged while they ran, host-wide: theirs, unless
 		 * something else offered memory meanwhile */
-		long long saved =
-		        (read_ksm("pages_sharing") - sharing0) * (sysconf(_SC_PAGESIZE) / 1024);
+		long long saved = (vmb_density_ksm("pages_sharing") - sharing0) *
+		                  (sysconf(_SC_PAGESIZE) / 1024);
 		json_object_set_new(ksm, "saved_kib", json_integer(saved));
 		if (c.ready)
 			json_object_set_new(ksm, "saved_per_instance_kib",
@@ -923,7 +656,7 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 		struct member *v = &c.mb[c.n - 1];
 		v->t_go = vmb_now_ns();
 		v->started = true;
-		send_msg(v->fd, "G", 1);
+		vmb_density_send(v->fd, "G", 1);
 		while (!v->gone && rc == 0)
 			rc = pump(&c, vmb_now_ns() + 200000000ull);
 	}
@@ -933,7 +666,7 @@ int vmb_density_run(const struct vmb_group *g, json_t **density, json_t **victim
 		/* a victim never started (a neighbour failed) is told so: it
 		 * leaves a sample saying it was stopped before it started */
 		if (g->victim && !c.mb[c.n - 1].started && !c.mb[c.n - 1].gone)
-			send_msg(c.mb[c.n - 1].fd, "X", 1);
+			vmb_density_send(c.mb[c.n - 1].fd, "X", 1);
 		/* one that never came up is not listening: stopped as on an
 		 * interruption, its runner tearing it down */
 		for (unsigned i = 0; i < c.n; i++)
@@ -980,36 +713,4 @@ out:
 	close(c.ep);
 	free(c.mb);
 	return rc;
-}
-
-const char *vmb_sweep_rule(const struct vmb_sweep_point *p, char *why, size_t len)
-{
-	double low = isfinite(p->p50_lo) ? p->p50_lo : p->p50;
-
-	if (isfinite(p->base_p50) && isfinite(low) && low >= 2 * p->base_p50) {
-		snprintf(why, len,
-		         "the median start with %u instances, %.1f ms, is %.1fx that with %u "
-		         "(%.1f ms)%s",
-		         p->instances, p->p50 / 1e6, p->p50 / p->base_p50, p->base_instances,
-		         p->base_p50 / 1e6, isfinite(p->p50_lo) ? ", beyond its 95% interval" : "");
-		return "start_doubled";
-	}
-	if (!p->next)
-		return NULL;
-	if (isfinite(p->kib) && p->avail_kib > 0 && p->next * p->kib > 0.8 * (double)p->avail_kib) {
-		snprintf(why, len,
-		         "%u instances at %.0f KiB each would take more than 80%% of the %lld MiB "
-		         "the host has available",
-		         p->next, p->kib, p->avail_kib / 1024);
-		return "memory";
-	}
-	double next_all = p->all_ready / p->instances * p->next;
-	if (isfinite(next_all) && next_all > p->timeout_s * 0.5e9) {
-		snprintf(why, len,
-		         "%u instances would take some %.1f s to start, more than half the %g s "
-		         "--timeout",
-		         p->next, next_all / 1e9, p->timeout_s);
-		return "time";
-	}
-	return NULL;
 }
